@@ -1,0 +1,8 @@
+/** Unit tests (src/ml) run in parallel; integration tests share one Temporal dev server and database per file. */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 120000,
+  maxWorkers: 2,
+};
