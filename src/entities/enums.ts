@@ -1,0 +1,27 @@
+/** Enum values are the lowercase strings stored in the PostgreSQL enum types. */
+
+/** PostgreSQL enum type `tuningstatus`. */
+export enum TuningStatus {
+  RUNNING = 'running',
+  COMPLETED = 'completed',
+  FAILED = 'failed',
+}
+
+/** PostgreSQL enum type `modelrunstatus`. */
+export enum ModelRunStatus {
+  RUNNING = 'running',
+  COMPLETED = 'completed',
+  FAILED = 'failed',
+}
+
+export const TUNING_METHOD_VALUES = ['grid_search', 'random_search', 'bayesian'] as const;
+export type TuningMethodValue = (typeof TUNING_METHOD_VALUES)[number];
+
+export const TASK_TYPE_VALUES = ['classification', 'regression'] as const;
+export type TaskTypeValue = (typeof TASK_TYPE_VALUES)[number];
+
+export const TRIAL_STATE_VALUES = ['COMPLETE', 'PRUNED', 'FAILED'] as const;
+export type TrialStateValue = (typeof TRIAL_STATE_VALUES)[number];
+
+/** Statuses a run never leaves (enforced by a trigger on tuning_runs). */
+export const FINAL_TUNING_STATUSES: readonly TuningStatus[] = [TuningStatus.COMPLETED, TuningStatus.FAILED];
