@@ -1,0 +1,188 @@
+/**
+ * Tuning runs: the seed's three endpoints (tune, status, results) plus the trial history.
+ * A run is recorded RUNNING, then its TuningWorkflow starts; the workflow writes the outcome.
+ */
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import { failTuningRun, listTrials } from '../../db/tuning_runs';
+import { TuningRun, TuningStatus } from '../../entities';
+import type { ServiceConfig } from '../../config';
+import { paramNames, validateParams } from '../../ml/estimators';
+import { getScorer } from '../../ml/metrics';
+import { gridSize, validateParamGrid, validateSearchSpace, type SearchSpace } from '../../ml/search';
+import type { ModelRun } from '../../entities';
+import { tuningWorkflowId } from '../../temporal/ids';
+import { startTuningWorkflow } from '../../temporal/start';
+import type { TuningConfig, TuningProgress } from '../../workflows/types';
+import type { ApiDeps } from '../app';
+import { HttpError, unprocessable } from '../errors';
+import { ownedModelRun, ownedTuningRun } from '../ownership';
+import { tuneSchema, type TuneRequest } from '../schemas';
+import { tuningRunView } from '../views';
+import { underField } from '../validation';
+
+/** Checks the request against the model run and turns it into the workflow's full configuration. */
+function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: ServiceConfig): TuningConfig {
+  const dataset = modelRun.experiment.dataset;
+  const task = dataset.taskType;
+  const allowed = paramNames(modelRun.modelType, task);
+  const scoring = body.scoring ?? modelRun.scoring;
+  getScorer(scoring, task, dataset.classes?.length); // InvalidInputError('scoring', ...) answers 422
+  if (body.cv_folds > dataset.nSamples) throw unprocessable('cv_folds', `${body.cv_folds} folds for ${dataset.nSamples} samples`);
+
+  let space: SearchSpace | undefined;
+  let total: number;
+  if (body.tuning_method === 'grid_search') {
+    if (!body.param_grid) throw unprocessable('param_grid', 'required for grid_search');
+    if (body.param_distributions) throw unprocessable('param_distributions', 'not used by grid_search; give param_grid');
+    validateParamGrid(body.param_grid, allowed);
+    // Each listed value must be acceptable on its own, so a typo fails here rather than mid-run.
+    for (const [name, values] of Object.entries(body.param_grid)) {
+      for (const value of values) {
+        underField('param_grid', () => validateParams(modelRun.modelType, task, { ...modelRun.hyperparameters, [name]: value }));
+      }
+    }
+    total = gridSize(body.param_grid);
+    if (total > limits.maxGridSize) {
+      throw unprocessable('param_grid', `${total} combinations is above the limit of ${limits.maxGridSize} (MAX_GRID_SIZE)`);
+    }
+  } else {
+    if (body.param_grid && body.param_distributions) throw unprocessable('param_grid', 'give param_grid or param_distributions, not both');
+    if (body.param_grid && body.tuning_method === 'random_search') {
+      // Like RandomizedSearchCV, lists are sampled uniformly.
+      validateParamGrid(body.param_grid, allowed);
+      space = Object.fromEntries(Object.entries(body.param_grid).map(([k, choices]) => [k, { type: 'categorical', choices }]));
+    } else if (body.param_distributions) {
+      space = body.param_distributions as SearchSpace;
+    } else {
+      throw unprocessable('param_distributions', `required for ${body.tuning_method}`);
+    }
+    validateSearchSpace(space, allowed);
+    total = body.n_iter ?? 10;
+    if (total > limits.maxIterations) throw unprocessable('n_iter', `${total} is above the limit of ${limits.maxIterations} (MAX_ITERATIONS)`);
+  }
+  const batchSize =
+    body.batch_size ??
+    (body.tuning_method === 'bayesian' ? 4 : Math.max(1, Math.min(16, Math.ceil(total / (2 * body.parallelism)))));
+  return {
+    tuning_method: body.tuning_method,
+    ...(body.tuning_method === 'grid_search' ? { param_grid: body.param_grid } : { param_distributions: space }),
+    cv_folds: body.cv_folds,
+    scoring,
+    n_iter: total,
+    top_n: body.top_n,
+    seed: body.seed,
+    sampler: body.sampler,
+    pruner: body.pruner,
+    time_budget_seconds: body.time_budget_seconds,
+    target_score: body.target_score,
+    parallelism: body.parallelism,
+    batch_size: batchSize,
+    parent_tuning_run_id: body.parent_tuning_run_id,
+  };
+}
+
+/** Live progress from the running workflow; null when it cannot answer right now. */
+async function liveProgress(temporal: Client, tuningRunId: string): Promise<TuningProgress | null> {
+  try {
+    const handle = temporal.workflow.getHandle(tuningWorkflowId(tuningRunId));
+    // A deadline, so a busy or unreachable worker delays the answer by at most 3 s.
+    return await temporal.withDeadline(Date.now() + 3_000, () => handle.query<TuningProgress>('progress'));
+  } catch {
+    return null;
+  }
+}
+
+export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/tuning/tune', async (req, res) => {
+    const body = tuneSchema.parse(req.body ?? {});
+    const em = orm.em.fork();
+    const modelRun = await ownedModelRun(em, req.userId, body.model_run_id);
+    if (modelRun.status !== 'completed') {
+      throw new HttpError(409, `model run ${modelRun.id} is ${modelRun.status}; only a completed model run can be tuned`);
+    }
+    const tuning = tuningConfig(body, modelRun, config);
+    let parent: TuningRun | null = null;
+    if (body.parent_tuning_run_id) {
+      parent = await em.findOne(TuningRun, { id: body.parent_tuning_run_id, modelRun });
+      if (!parent) throw unprocessable('parent_tuning_run_id', 'no tuning run of this model run has that id');
+    }
+
+    const run = em.create(TuningRun, {
+      modelRun,
+      tuningMethod: body.tuning_method,
+      bestParams: null,
+      results: null,
+      config: tuning as unknown as Record<string, unknown>,
+      tags: body.tags,
+      userNotes: body.user_notes,
+      parentTuningRun: parent,
+    });
+    run.taskId = tuningWorkflowId(run.id);
+    await em.flush();
+    try {
+      await startTuningWorkflow(
+        temporal,
+        config,
+        { tuningRunId: run.id, config: tuning },
+        { modelRunId: modelRun.id, userId: req.userId, modelType: modelRun.modelType },
+      );
+    } catch (err) {
+      await failTuningRun(orm, run.id, { error: `could not start the tuning workflow: ${(err as Error).message}`, error_type: 'WorkflowStartError' });
+      throw new HttpError(503, 'Temporal is not reachable; the tuning run was recorded as failed, retry later');
+    }
+    res.status(202).json({
+      tuning_run_id: run.id,
+      status: run.status,
+      workflow_id: run.taskId,
+      tuning_method: run.tuningMethod,
+      total_candidates: tuning.n_iter,
+    });
+  });
+
+  router.get('/tuning/tune/:id/status', async (req, res) => {
+    const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
+    const results = run.results as { total_combinations?: number; best_score?: number; tuning_time?: number; error?: string; error_type?: string } | null;
+    const progress =
+      run.status === TuningStatus.RUNNING
+        ? ((await liveProgress(temporal, run.id)) ?? { evaluated: run.nIterations, total: (run.config?.n_iter as number) ?? null })
+        : run.status === TuningStatus.COMPLETED
+          ? {
+              evaluated: results?.total_combinations ?? run.nIterations,
+              total: results?.total_combinations ?? run.nIterations,
+              best_score: results?.best_score ?? null,
+              best_params: run.bestParams,
+              elapsed_seconds: results?.tuning_time ?? null,
+            }
+          : { evaluated: run.nIterations };
+    res.json({
+      ...tuningRunView(run),
+      progress,
+      ...(run.status === TuningStatus.FAILED ? { error: results?.error ?? null, error_type: results?.error_type ?? null } : {}),
+    });
+  });
+
+  router.get('/tuning/tune/:id/results', async (req, res) => {
+    const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
+    res.json({
+      tuning_run_id: run.id,
+      model_run_id: run.modelRun.id,
+      status: run.status,
+      best_params: run.bestParams,
+      results: run.results,
+      ...(run.status === TuningStatus.RUNNING
+        ? { detail: 'the tuning run is still running; results are written when it completes' }
+        : {}),
+    });
+  });
+
+  /** Every evaluated candidate with its fold scores, state and timing, for plotting. */
+  router.get('/tuning/tune/:id/trials', async (req, res) => {
+    const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
+    res.json({ tuning_run_id: run.id, status: run.status, trials: await listTrials(orm, run.id) });
+  });
+
+  return router;
+}

@@ -1,0 +1,32 @@
+/**
+ * The API on its own (production: one or more API processes beside separate workers).
+ * Needs DATABASE_URL and TEMPORAL_ADDRESS; migrates the database before listening.
+ */
+import { loadConfig } from '../config';
+import { initOrm, migrate } from '../db/orm';
+import { connectClient } from '../temporal/client';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl || !config.temporalAddress) {
+    throw new Error('the stand-alone API needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded setup)');
+  }
+  const orm = await initOrm(config.databaseUrl);
+  await migrate(orm);
+  const temporal = await connectClient(config.temporalAddress, config.temporalNamespace);
+  const server = createApp({ orm, temporal, config }).listen(config.apiPort, config.apiHost, () =>
+    console.log(`API listening on http://${config.apiHost}:${config.apiPort}/api/v1`),
+  );
+  const stop = () =>
+    server.close(async () => {
+      await temporal.connection.close();
+      await orm.close();
+    });
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

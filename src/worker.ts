@@ -1,0 +1,81 @@
+/**
+ * The worker: runs TuningWorkflow and TrainModelWorkflow and their activities. One process uses
+ * every core: Temporal's own thread polls and runs workflows, fits run in the evaluation pool.
+ * Run on its own with `tsx src/worker.ts` (DATABASE_URL and TEMPORAL_ADDRESS set).
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createActivities } from './activities';
+import { DatasetCache } from './activities/dataset_cache';
+import { loadConfig } from './config';
+import { initOrm } from './db/orm';
+import { EvaluationPool } from './ml/parallel';
+
+export interface TuningWorkerOptions {
+  orm: MikroORM;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  evaluationThreads?: number;
+  /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface TuningWorker {
+  worker: Worker;
+  /** Resolves when the worker has shut down; the pool and connection are closed by then. */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function createTuningWorker(options: TuningWorkerOptions): Promise<TuningWorker> {
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const pool = new EvaluationPool(options.evaluationThreads || undefined);
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({ orm: options.orm, pool, datasets: new DatasetCache(options.orm) }),
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+  let running: Promise<void> | undefined;
+  return {
+    worker,
+    run() {
+      running ??= worker.run().finally(async () => {
+        await pool.close();
+        await connection.close();
+      });
+      return running;
+    },
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl || !config.temporalAddress) {
+    throw new Error('the stand-alone worker needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded setup)');
+  }
+  const orm = await initOrm(config.databaseUrl);
+  const tuningWorker = await createTuningWorker({
+    orm,
+    temporalAddress: config.temporalAddress,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    evaluationThreads: config.evaluationThreads,
+  });
+  await tuningWorker.run();
+  await orm.close();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

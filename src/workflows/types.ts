@@ -1,0 +1,119 @@
+/** Plain, serialisable inputs and outputs of the workflows and their activities. */
+import type { Params, Task } from '../ml/types';
+import type { ParamGrid, SearchSpace } from '../ml/search/space';
+
+export const TUNING_METHODS = ['grid_search', 'random_search', 'bayesian'] as const;
+export type TuningMethod = (typeof TUNING_METHODS)[number];
+export type PrunerName = 'none' | 'median' | 'successive_halving';
+export type SamplerName = 'tpe' | 'gp';
+
+/** The full tuning request as validated by the API; stored in `tuning_runs.config`. */
+export interface TuningConfig {
+  tuning_method: TuningMethod;
+  /** grid_search: lists of values per parameter, as in scikit-learn's GridSearchCV. */
+  param_grid?: ParamGrid;
+  /** random_search / bayesian: typed distributions per parameter. */
+  param_distributions?: SearchSpace;
+  cv_folds: number;
+  scoring: string;
+  /** Candidates to evaluate (random_search, bayesian). */
+  n_iter: number;
+  /** How many ranked combinations `results.all_results` keeps. */
+  top_n: number;
+  seed: number;
+  sampler: SamplerName;
+  pruner: PrunerName;
+  time_budget_seconds: number | null;
+  target_score: number | null;
+  /** Batches evaluated at once. */
+  parallelism: number;
+  /** Candidates per evaluation activity. */
+  batch_size: number;
+  parent_tuning_run_id: string | null;
+}
+
+export interface TuningWorkflowInput {
+  tuningRunId: string;
+  config: TuningConfig;
+}
+
+export interface TuningContext {
+  modelRunId: string;
+  userId: string;
+  datasetId: string;
+  modelType: string;
+  task: Task;
+  /** The model run's own hyperparameters: the fixed part of every candidate. */
+  baseParams: Params;
+}
+
+export type TrialState = 'COMPLETE' | 'PRUNED' | 'FAILED';
+
+export interface Candidate {
+  number: number;
+  params: Params;
+}
+
+export interface TrialResult extends Candidate {
+  state: TrialState;
+  scores: number[];
+  mean_score: number | null;
+  std_score: number | null;
+  duration_seconds: number;
+  error?: string;
+}
+
+export interface EvaluateInput {
+  tuningRunId: string;
+  context: TuningContext;
+  config: Pick<TuningConfig, 'cv_folds' | 'scoring' | 'seed' | 'pruner'>;
+  candidates: Candidate[];
+}
+
+export interface RankedResult {
+  rank: number;
+  params: Params;
+  mean_score: number;
+  std_score: number;
+  scores: number[];
+}
+
+/** `tuning_runs.results` of a finished run: exactly the seed's fields. */
+export interface TuningResults {
+  best_score: number;
+  total_combinations: number;
+  cv_folds: number;
+  scoring_metric: string;
+  tuning_time: number;
+  tuning_method: TuningMethod;
+  all_results: RankedResult[];
+  error: null;
+}
+
+export interface FailureResults {
+  error: string;
+  error_type: string;
+}
+
+export type StopReason = 'exhausted' | 'n_iter' | 'time_budget' | 'target_score' | 'cancelled';
+
+/** Live progress, answered by the workflow's `progress` query. */
+export interface TuningProgress {
+  evaluated: number;
+  total: number;
+  best_score: number | null;
+  best_params: Params | null;
+  elapsed_seconds: number;
+}
+
+export interface TuningOutcome {
+  tuningRunId: string;
+  bestScore: number | null;
+  bestParams: Params | null;
+  evaluated: number;
+  stopReason: StopReason;
+}
+
+export interface TrainModelInput {
+  modelRunId: string;
+}
