@@ -27,6 +27,8 @@ export interface ServiceConfig {
   maxIterations: number;
   /** Evaluation threads per worker process (0 = one per core). */
   evaluationThreads: number;
+  /** Workflow history events after which a tuning run continues as new. */
+  historyEventLimit: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -43,5 +45,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     maxGridSize: intFromEnv('MAX_GRID_SIZE', 5000),
     maxIterations: intFromEnv('MAX_ITERATIONS', 5000),
     evaluationThreads: intFromEnv('EVALUATION_THREADS', 0),
+    historyEventLimit: intFromEnv('TUNING_HISTORY_EVENT_LIMIT', 10_000),
   };
 }

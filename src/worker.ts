@@ -7,9 +7,12 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createActivities } from './activities';
 import { DatasetCache } from './activities/dataset_cache';
+import { withFaultInjection } from './activities/fault_injection';
 import { loadConfig } from './config';
 import { initOrm } from './db/orm';
 import { EvaluationPool } from './ml/parallel';
+import { startReconcileLoop } from './reconciler';
+import { connectClient } from './temporal/client';
 
 export interface TuningWorkerOptions {
   orm: MikroORM;
@@ -36,8 +39,11 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ orm: options.orm, pool, datasets: new DatasetCache(options.orm) }),
+    activities: withFaultInjection(createActivities({ orm: options.orm, pool, datasets: new DatasetCache(options.orm) })),
     maxConcurrentActivityTaskExecutions: 8,
+    // Heartbeats carry cancellation back to activities: keep them frequent so a cancel is prompt.
+    defaultHeartbeatThrottleInterval: '5 seconds',
+    maxHeartbeatThrottleInterval: '5 seconds',
   });
   let running: Promise<void> | undefined;
   return {
@@ -69,7 +75,12 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     evaluationThreads: config.evaluationThreads,
   });
+  // Runs left RUNNING by a crash: resumed or settled at start-up, then every 60 s (src/reconciler.ts).
+  const client = await connectClient(config.temporalAddress, config.temporalNamespace);
+  const reconciler = startReconcileLoop({ orm, client, taskQueue: config.taskQueue });
   await tuningWorker.run();
+  await reconciler.stop();
+  await client.connection.close();
   await orm.close();
 }
 

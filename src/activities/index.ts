@@ -6,18 +6,19 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { completeModelRun, failModelRun } from '../db/model_runs';
 import { completeTuningRun, failTuningRun, listTrials, markTuningRunStarted, recordTrials } from '../db/tuning_runs';
+import { buildResults } from './results';
 import { paramNames } from '../ml/estimators';
 import type { CandidateEvaluation, EvaluationPool } from '../ml/parallel';
-import { createPruner, createSampler, expandGrid, type Trial as SamplerTrial } from '../ml/search';
+import { createPruner, createSampler, expandGrid, warmStartHistory, type Trial as SamplerTrial } from '../ml/search';
 import type { Params } from '../ml/types';
 import type {
   Candidate,
   EvaluateInput,
   FailureResults,
+  FinishInput,
   TrialResult,
   TuningConfig,
   TuningContext,
-  TuningResults,
 } from '../workflows/types';
 import { DatasetCache } from './dataset_cache';
 import { ModelRunNotReadyError, NotFoundError } from './errors';
@@ -119,7 +120,10 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       return createSampler('random_search', { seed: config.seed }).suggest(config.param_distributions!, [], [], config.n_iter, 0);
     },
 
-    /** bayesian: the next batch, from the trials recorded so far and the candidates still being evaluated. */
+    /**
+     * bayesian: the next batch, from the trials recorded so far (plus, for a warm start, the
+     * parent run's) and the candidates still being evaluated.
+     */
     async suggestCandidates(input: {
       tuningRunId: string;
       config: TuningConfig;
@@ -128,15 +132,12 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       count: number;
       firstTrialNumber: number;
     }): Promise<Params[]> {
-      const history = await listTrials(orm, input.tuningRunId);
-      const sampler = createSampler('bayesian', { seed: input.config.seed, sampler: input.config.sampler });
-      return sampler.suggest(
-        input.config.param_distributions!,
-        history.map(toSamplerTrial),
-        input.pending,
-        input.count,
-        input.firstTrialNumber,
-      );
+      const { config } = input;
+      const space = config.param_distributions!;
+      const parent = config.parent_tuning_run_id ? (await listTrials(orm, config.parent_tuning_run_id)).map(toSamplerTrial) : [];
+      const own = (await listTrials(orm, input.tuningRunId)).map(toSamplerTrial);
+      const sampler = createSampler('bayesian', { seed: config.seed, sampler: config.sampler });
+      return sampler.suggest(space, [...warmStartHistory(parent, space), ...own], input.pending, input.count, input.firstTrialNumber);
     },
 
     /**
@@ -166,6 +167,8 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
 
       const dataset = await datasets.get(context.datasetId);
       const fresh: TrialResult[] = [];
+      // On cancel every candidate stops after its current fold; only finished ones are kept.
+      const cancelled = Context.current().cancellationSignal;
       const evaluations = await withHeartbeat(
         pool.evaluate({
           datasetKey: context.datasetId,
@@ -177,12 +180,13 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
           scoring: config.scoring,
           seed: config.seed,
           onProgress: ({ candidateIndex, evaluation }) => {
+            if (cancelled.aborted && evaluation.pruned) return;
             const trial = toTrialResult(todo[candidateIndex], evaluation);
             fresh.push(trial);
             unrecorded.push(trial);
             completed.push(toSamplerTrial(trial));
           },
-          shouldPrune: config.pruner === 'none' ? undefined : (_index, foldScores) => pruner.shouldPrune(foldScores, completed),
+          shouldPrune: (_index, foldScores) => cancelled.aborted || pruner.shouldPrune(foldScores, completed),
         }),
         () => {
           void flush();
@@ -190,14 +194,30 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
         },
       );
       await flush();
+      if (cancelled.aborted) return [...recorded, ...fresh].sort((a, b) => a.number - b.number);
       // An estimator that rejects its parameters or data fails the run: every candidate would.
       const failed = evaluations.find((e) => e.error);
       if (failed?.error) throw estimatorFailure(failed.error);
       return [...recorded, ...fresh].sort((a, b) => a.number - b.number);
     },
 
-    async completeTuningRun(input: { tuningRunId: string; bestParams: Params; results: TuningResults }): Promise<boolean> {
-      return completeTuningRun(orm, input.tuningRunId, input.bestParams, input.results);
+    /**
+     * Writes the outcome in one conditional transaction, from the trials recorded in the database
+     * (the workflow keeps only counters, so a run of any length finishes the same way).
+     */
+    async finishTuningRun(input: FinishInput): Promise<{ bestScore: number | null; bestParams: Params | null }> {
+      const results = buildResults(await listTrials(orm, input.tuningRunId), input.config, input.tuningTime);
+      const options = { stopReason: input.stopReason };
+      if (input.cancelReason !== undefined) {
+        // The seed has no CANCELLED status: a cancelled run is FAILED, keeping what it found.
+        await failTuningRun(orm, input.tuningRunId, { ...results, error: input.cancelReason, error_type: 'Cancelled' }, options);
+        return { bestScore: results?.best_score ?? null, bestParams: results?.all_results[0].params ?? null };
+      }
+      if (!results) {
+        throw ApplicationFailure.create({ message: 'no candidate could be evaluated', type: 'NoSuccessfulTrialError', nonRetryable: true });
+      }
+      await completeTuningRun(orm, input.tuningRunId, results.all_results[0].params, results, options);
+      return { bestScore: results.best_score, bestParams: results.all_results[0].params };
     },
 
     async failTuningRun(input: { tuningRunId: string; results: FailureResults }): Promise<boolean> {

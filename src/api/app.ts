@@ -8,6 +8,7 @@ import { errorHandler, HttpError } from './errors';
 import { datasetRoutes } from './routes/datasets';
 import { experimentRoutes } from './routes/experiments';
 import { modelRunRoutes } from './routes/model_runs';
+import { scheduleRoutes } from './routes/schedules';
 import { tuningRoutes } from './routes/tuning';
 
 export interface ApiDeps {
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(experimentRoutes(deps));
   api.use(modelRunRoutes(deps));
   api.use(tuningRoutes(deps));
+  api.use(scheduleRoutes(deps));
   app.use('/api/v1', api);
 
   app.use((req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.path}`)));

@@ -69,3 +69,15 @@ export const listTuningRunsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+export const cancelSchema = z.object({ reason: z.string().max(1000).optional() }).strict();
+
+/** A running run's budget and parallelism; the workflow validates against its own progress. */
+export const budgetSchema = z
+  .object({
+    n_iter: z.number().int().min(1).optional(),
+    time_budget_seconds: z.number().positive().nullable().optional(),
+    parallelism: z.number().int().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give n_iter, time_budget_seconds or parallelism' });

@@ -51,4 +51,5 @@ export const tuningRunView = (t: TuningRun) => ({
   tags: t.tags,
   user_notes: t.userNotes,
   parent_tuning_run_id: t.parentTuningRun?.id ?? null,
+  stop_reason: t.stopReason,
 });

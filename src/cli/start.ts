@@ -11,6 +11,7 @@ import { loadConfig } from '../config';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { initOrm, migrate } from '../db/orm';
 import { ensureLocalUser } from '../db/users';
+import { startReconcileLoop } from '../reconciler';
 import { connectClient } from '../temporal/client';
 import { startDevServer } from '../temporal/dev_server';
 import { createTuningWorker } from '../worker';
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
   const workerDone = worker.run();
   const client = await connectClient(temporalAddress, config.temporalNamespace);
   stops.unshift(() => client.connection.close());
+  // Runs left RUNNING by a crash: resumed or settled now, then every 60 s (src/reconciler.ts).
+  const reconciler = startReconcileLoop({ orm, client, taskQueue: config.taskQueue });
+  stops.unshift(() => reconciler.stop());
   const server = createApp({ orm, temporal: client, config }).listen(config.apiPort, config.apiHost);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -193,6 +193,8 @@ export async function listTrials(orm: MikroORM, tuningRunId: string): Promise<St
 export interface FinishOptions {
   /** Trials to record in the same transaction as the status change (idempotent). */
   trials?: readonly TrialRecord[];
+  /** Why the search stopped (exhausted, n_iter, time_budget, target_score, cancelled). */
+  stopReason?: string;
 }
 
 async function finish(
@@ -213,9 +215,10 @@ async function finish(
               best_params = ?::jsonb,
               results = ?::jsonb,
               completed_at = now(),
-              started_at = coalesce(started_at, created_at)
+              started_at = coalesce(started_at, created_at),
+              stop_reason = ?
         where id = ? and status = 'running'`,
-      [status, bestParams === null ? null : JSON.stringify(bestParams), JSON.stringify(results), id],
+      [status, bestParams === null ? null : JSON.stringify(bestParams), JSON.stringify(results), options.stopReason ?? null, id],
       'run',
     );
     return res.affectedRows > 0;

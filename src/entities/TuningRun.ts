@@ -13,7 +13,7 @@ import type { TuningTrial } from './TuningTrial';
  */
 export class TuningRun {
   /** Properties with a default: optional in `em.create()`. */
-  [OptionalProps]?: 'id' | 'createdAt' | 'status' | 'nIterations' | 'tags' | 'bestParams' | 'results' | 'config';
+  [OptionalProps]?: 'id' | 'createdAt' | 'status' | 'nIterations' | 'tags' | 'bestParams' | 'results' | 'config' | 'stopReason';
   id: string = randomUUID();
   modelRun!: ModelRun;
   tuningMethod!: TuningMethodValue;
@@ -30,6 +30,8 @@ export class TuningRun {
   userNotes: string | null = null;
   tags: string[] = [];
   parentTuningRun: TuningRun | null = null;
+  // migration 3
+  stopReason: string | null = null;
   childTuningRuns = new Collection<TuningRun>(this);
   trials = new Collection<TuningTrial>(this);
 }
@@ -58,6 +60,7 @@ export const TuningRunSchema = new EntitySchema<TuningRun>({
     taskId: { type: 'string', columnType: 'varchar', fieldName: 'task_id', nullable: true },
     userNotes: { type: 'text', columnType: 'text', fieldName: 'user_notes', nullable: true },
     tags: { type: 'string[]', columnType: 'text[]', defaultRaw: `'{}'` },
+    stopReason: { type: 'string', columnType: 'varchar', fieldName: 'stop_reason', nullable: true },
     parentTuningRun: {
       kind: 'm:1',
       entity: 'TuningRun',

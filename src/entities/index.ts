@@ -6,6 +6,7 @@ export { Experiment, ExperimentSchema } from './Experiment';
 export { ModelRun, ModelRunSchema, type ModelRunMetrics, type ModelRunError } from './ModelRun';
 export { TuningRun, TuningRunSchema } from './TuningRun';
 export { TuningTrial, TuningTrialSchema } from './TuningTrial';
+export { TuningSchedule, TuningScheduleSchema, type TuningScheduleSpec } from './TuningSchedule';
 
 import { UserSchema } from './User';
 import { ApiTokenSchema } from './ApiToken';
@@ -14,6 +15,7 @@ import { ExperimentSchema } from './Experiment';
 import { ModelRunSchema } from './ModelRun';
 import { TuningRunSchema } from './TuningRun';
 import { TuningTrialSchema } from './TuningTrial';
+import { TuningScheduleSchema } from './TuningSchedule';
 
 /** Every entity schema, for the ORM configuration. */
 export const ENTITIES = [
@@ -24,4 +26,5 @@ export const ENTITIES = [
   ModelRunSchema,
   TuningRunSchema,
   TuningTrialSchema,
+  TuningScheduleSchema,
 ];

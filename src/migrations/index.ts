@@ -1,6 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000000_initial_schema } from './Migration20261127000000_initial_schema';
 import { Migration20261127000001_tuning_run_enhancements } from './Migration20261127000001_tuning_run_enhancements';
+import { Migration20261127000002_tuning_schedules } from './Migration20261127000002_tuning_schedules';
+import { Migration20261127000010_tuning_run_stop_reason } from './Migration20261127000010_tuning_run_stop_reason';
 
 /**
  * Every migration, in order. Explicit (no globbing) so it works under ts-jest, tsx and compiled JS;
@@ -9,4 +11,6 @@ import { Migration20261127000001_tuning_run_enhancements } from './Migration2026
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127000000_initial_schema', class: Migration20261127000000_initial_schema },
   { name: 'Migration20261127000001_tuning_run_enhancements', class: Migration20261127000001_tuning_run_enhancements },
+  { name: 'Migration20261127000002_tuning_schedules', class: Migration20261127000002_tuning_schedules },
+  { name: 'Migration20261127000010_tuning_run_stop_reason', class: Migration20261127000010_tuning_run_stop_reason },
 ];

@@ -1,3 +1,5 @@
 /** The workflows a worker registers. */
-export { TuningWorkflow, progressQuery } from './tuning';
+export { TuningWorkflow } from './tuning';
+export { cancelSignal, progressQuery, updateBudget } from './definitions';
 export { TrainModelWorkflow } from './training';
+export { ScheduledTuningWorkflow } from './scheduled';

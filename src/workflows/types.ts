@@ -35,6 +35,41 @@ export interface TuningConfig {
 export interface TuningWorkflowInput {
   tuningRunId: string;
   config: TuningConfig;
+  /** Set when the run continues as new: the trials themselves are in tuning_trials. */
+  carried?: CarriedState;
+  /** History events after which the run continues as new (default 10,000; Temporal's cap is 51,200). */
+  historyEventLimit?: number;
+}
+
+/** The best trial so far, as the workflow tracks it for progress and stopping rules. */
+export interface BestTrial {
+  number: number;
+  params: Params;
+  mean_score: number;
+}
+
+export interface CarriedState {
+  context: TuningContext;
+  startedAt: number;
+  nextNumber: number;
+  evaluated: number;
+  best: BestTrial | null;
+}
+
+/** A change of a running run's budget (the `updateBudget` update). */
+export interface BudgetChange {
+  n_iter?: number;
+  time_budget_seconds?: number | null;
+  parallelism?: number;
+}
+
+export interface FinishInput {
+  tuningRunId: string;
+  config: TuningConfig;
+  tuningTime: number;
+  stopReason: StopReason;
+  /** Set when the user cancelled: the run ends FAILED (error_type Cancelled) keeping its best results. */
+  cancelReason?: string;
 }
 
 export interface TuningContext {
@@ -108,6 +143,7 @@ export interface TuningProgress {
 
 export interface TuningOutcome {
   tuningRunId: string;
+  status: 'completed' | 'failed';
   bestScore: number | null;
   bestParams: Params | null;
   evaluated: number;

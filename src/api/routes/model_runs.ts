@@ -15,6 +15,7 @@ import { ownedExperiment, ownedModelRun } from '../ownership';
 import { createModelRunSchema, listTuningRunsQuery } from '../schemas';
 import { checkModelType, underField } from '../validation';
 import { modelRunView, tuningRunView } from '../views';
+import { deleteModelRunSchedules } from './schedules';
 
 export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
@@ -57,6 +58,7 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
   router.delete('/model-runs/:id', async (req, res) => {
     const em = orm.em.fork();
     const modelRun = await ownedModelRun(em, req.userId, req.params.id);
+    await deleteModelRunSchedules(orm, temporal, modelRun.id);
     const running = await em.find(TuningRun, { modelRun, status: TuningStatus.RUNNING }, { fields: ['id'] });
     // Stop the workflows first so none writes to rows the cascade is about to remove.
     await Promise.all(

@@ -17,12 +17,13 @@ import type { TuningConfig, TuningProgress } from '../../workflows/types';
 import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedModelRun, ownedTuningRun } from '../ownership';
-import { tuneSchema, type TuneRequest } from '../schemas';
+import { budgetSchema, cancelSchema, tuneSchema, type TuneRequest } from '../schemas';
+import { cancelSignal, progressQuery, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
 import { underField } from '../validation';
 
 /** Checks the request against the model run and turns it into the workflow's full configuration. */
-function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: ServiceConfig): TuningConfig {
+export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: ServiceConfig): TuningConfig {
   const dataset = modelRun.experiment.dataset;
   const task = dataset.taskType;
   const allowed = paramNames(modelRun.modelType, task);
@@ -87,7 +88,7 @@ async function liveProgress(temporal: Client, tuningRunId: string): Promise<Tuni
   try {
     const handle = temporal.workflow.getHandle(tuningWorkflowId(tuningRunId));
     // A deadline, so a busy or unreachable worker delays the answer by at most 3 s.
-    return await temporal.withDeadline(Date.now() + 3_000, () => handle.query<TuningProgress>('progress'));
+    return await temporal.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery));
   } catch {
     return null;
   }
@@ -126,7 +127,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
       await startTuningWorkflow(
         temporal,
         config,
-        { tuningRunId: run.id, config: tuning },
+        { tuningRunId: run.id, config: tuning, historyEventLimit: config.historyEventLimit },
         { modelRunId: modelRun.id, userId: req.userId, modelType: modelRun.modelType },
       );
     } catch (err) {
@@ -176,6 +177,35 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
         ? { detail: 'the tuning run is still running; results are written when it completes' }
         : {}),
     });
+  });
+
+  /** Stops evaluation promptly; the run ends FAILED (error_type Cancelled) keeping the best results so far. */
+  router.post('/tuning/tune/:id/cancel', async (req, res) => {
+    const body = cancelSchema.parse(req.body ?? {});
+    const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
+    if (run.status !== TuningStatus.RUNNING) throw new HttpError(409, `tuning run ${run.id} is already ${run.status}`);
+    await temporal.workflow.getHandle(tuningWorkflowId(run.id)).signal(cancelSignal, { reason: body.reason });
+    res.status(202).json({ tuning_run_id: run.id, status: run.status, detail: 'cancellation requested' });
+  });
+
+  /** Changes a running run's n_iter, time budget or parallelism (a Temporal update, validated by the workflow). */
+  router.patch('/tuning/tune/:id', async (req, res) => {
+    const body = budgetSchema.parse(req.body ?? {});
+    const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
+    if (run.status !== TuningStatus.RUNNING) throw new HttpError(409, `tuning run ${run.id} is already ${run.status}`);
+    if (body.n_iter !== undefined && body.n_iter > config.maxIterations) {
+      throw unprocessable('n_iter', `${body.n_iter} is above the limit of ${config.maxIterations} (MAX_ITERATIONS)`);
+    }
+    try {
+      const budget = await temporal.workflow.getHandle(tuningWorkflowId(run.id)).executeUpdate(updateBudget, { args: [body] });
+      res.json({ tuning_run_id: run.id, ...budget });
+    } catch (err) {
+      // The workflow's validator names the field in its message: "<field>: <reason>".
+      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      const match = /^(\w+): (.*)$/.exec(message);
+      if (match) throw unprocessable(match[1], match[2]);
+      throw new HttpError(409, `the run could not take the change: ${message}`);
+    }
   });
 
   /** Every evaluated candidate with its fold scores, state and timing, for plotting. */

@@ -1,0 +1,100 @@
+/**
+ * Activities of ScheduledTuningWorkflow: recording the tuning run that a schedule's action runs.
+ * The worker merges them with the others: `{ ...createActivities(deps), ...createScheduleActivities({ orm }) }`.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createTuningRun } from '../db/tuning_runs';
+import { InvalidStateError, RecordNotFoundError } from '../db/errors';
+import { tuningWorkflowId } from '../temporal/ids';
+import type { TuningConfig } from '../workflows/types';
+
+/** What every action of a tuning schedule runs (the schedule action's argument). */
+export interface ScheduledTuningInput {
+  /** tuning_schedules.id */
+  scheduleId: string;
+  modelRunId: string;
+  /** The validated tuning request; parent_tuning_run_id is chosen per action. */
+  config: TuningConfig;
+  /** The request's tags; 'scheduled' and 'schedule:<scheduleId>' are added to each run. */
+  tags: string[];
+  userNotes: string | null;
+}
+
+export interface RecordScheduledRunInput extends ScheduledTuningInput {
+  /** Chosen by the workflow (deterministically), so a retried activity finds the row it wrote. */
+  tuningRunId: string;
+}
+
+export interface ScheduledRunRecord {
+  tuningRunId: string;
+  parentTuningRunId: string | null;
+  /** The config the run was recorded with (parent_tuning_run_id set to the warm-start parent). */
+  config: TuningConfig;
+  userId: string;
+  modelType: string;
+}
+
+/** Tags of a run started by schedule `scheduleId`. */
+export function scheduledRunTags(scheduleId: string, tags: readonly string[]): string[] {
+  return [...new Set([...tags, 'scheduled', `schedule:${scheduleId}`])];
+}
+
+export function createScheduleActivities({ orm }: { orm: MikroORM }) {
+  return {
+    /**
+     * Records a RUNNING tuning run for a scheduled action, linked (parent_tuning_run_id) to the best
+     * COMPLETED tuning run of the model run so far, by results.best_score. Idempotent by tuningRunId.
+     */
+    async recordScheduledTuningRun(input: RecordScheduledRunInput): Promise<ScheduledRunRecord> {
+      const connection = orm.em.fork().getConnection();
+      const [owner] = await connection.execute<{ user_id: string; model_type: string }[]>(
+        `select e.user_id, mr.model_type from model_runs mr join experiments e on e.id = mr.experiment_id where mr.id = ?`,
+        [input.modelRunId],
+      );
+      if (!owner) {
+        throw ApplicationFailure.create({ message: `model run ${input.modelRunId} does not exist`, type: 'NotFoundError', nonRetryable: true });
+      }
+      const [existing] = await connection.execute<{ parent_tuning_run_id: string | null; config: TuningConfig }[]>(
+        `select parent_tuning_run_id, config from tuning_runs where id = ?`,
+        [input.tuningRunId],
+      );
+      if (existing) {
+        // A retry after the insert committed: answer what was recorded.
+        return { tuningRunId: input.tuningRunId, parentTuningRunId: existing.parent_tuning_run_id, config: existing.config, userId: owner.user_id, modelType: owner.model_type };
+      }
+      const [best] = await connection.execute<{ id: string }[]>(
+        `select id from tuning_runs
+          where model_run_id = ? and status = 'completed'
+          order by (results->>'best_score')::float desc nulls last, created_at desc
+          limit 1`,
+        [input.modelRunId],
+      );
+      const parentTuningRunId = best?.id ?? null;
+      const config: TuningConfig = { ...input.config, parent_tuning_run_id: parentTuningRunId };
+      try {
+        await createTuningRun(orm.em, {
+          id: input.tuningRunId,
+          modelRunId: input.modelRunId,
+          tuningMethod: config.tuning_method,
+          config,
+          parentTuningRunId,
+          taskId: tuningWorkflowId(input.tuningRunId),
+          userNotes: input.userNotes,
+          tags: scheduledRunTags(input.scheduleId, input.tags),
+        });
+      } catch (err) {
+        // The model run was deleted or is not tunable: every retry would fail the same way (a parent
+        // deleted meanwhile is not: the retry picks the next best).
+        if (err instanceof RecordNotFoundError && err.table === 'model_runs') {
+          throw ApplicationFailure.create({ message: err.message, type: 'NotFoundError', nonRetryable: true });
+        }
+        if (err instanceof InvalidStateError) {
+          throw ApplicationFailure.create({ message: err.message, type: 'ModelRunNotReadyError', nonRetryable: true });
+        }
+        throw err;
+      }
+      return { tuningRunId: input.tuningRunId, parentTuningRunId, config, userId: owner.user_id, modelType: owner.model_type };
+    },
+  };
+}

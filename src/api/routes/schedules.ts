@@ -1,0 +1,364 @@
+/**
+ * Tuning schedules: a Temporal Schedule per row of tuning_schedules that re-tunes a model run. Every
+ * action runs ScheduledTuningWorkflow, which records an ordinary tuning run (tags 'scheduled' and
+ * 'schedule:<id>', parent = the model run's best completed run so far) and runs it as the child
+ * TuningWorkflow `tuning-run-<id>`. A schedule belongs to its model run's user; it goes with the
+ * model run (DELETE /model-runs/{id} calls deleteModelRunSchedules before deleting the row).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { ScheduledTuningInput } from '../../activities/schedules';
+import { TuningRun, TuningSchedule, type TuningScheduleSpec } from '../../entities';
+import {
+  cronError,
+  OVERLAP_POLICIES,
+  overlapPolicy,
+  scheduledTuningWorkflowId,
+  temporalSpec,
+  tuningScheduleId,
+} from '../../temporal/schedules';
+import type { TuningConfig } from '../../workflows/types';
+import type { ApiDeps } from '../app';
+import { HttpError, notFound, unprocessable } from '../errors';
+import { ownedModelRun } from '../ownership';
+import { tuneSchema } from '../schemas';
+import { tuningRunView } from '../views';
+import { tuningConfig } from './tuning';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const YEAR = 366 * 24 * 3600;
+
+const cron = z
+  .string()
+  .max(200)
+  .superRefine((value, ctx) => {
+    const reason = cronError(value);
+    if (reason) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid cron expression: ${reason}` });
+  });
+const specFields = {
+  /** Five-field cron expression (UTC) or @hourly / @daily / @weekly / @monthly / @yearly. */
+  cron: cron.optional(),
+  interval_seconds: z.number().int().min(60, 'must be at least 60 seconds').max(YEAR).optional(),
+  /** Phase of the interval (from the Unix epoch), below interval_seconds. */
+  offset_seconds: z.number().int().min(0).max(YEAR).optional(),
+  /** Each action starts up to this many seconds late, at random. */
+  jitter_seconds: z.number().int().min(0).max(YEAR).optional(),
+  overlap_policy: z.enum(OVERLAP_POLICIES).optional(),
+};
+
+export const createScheduleSchema = tuneSchema.extend({
+  ...specFields,
+  overlap_policy: z.enum(OVERLAP_POLICIES).default('skip'),
+  paused: z.boolean().default(false),
+  note: z.string().max(1000).optional(),
+});
+
+export const updateScheduleSchema = z
+  .object({
+    ...specFields,
+    offset_seconds: specFields.offset_seconds.nullable(),
+    jitter_seconds: specFields.jitter_seconds.nullable(),
+    paused: z.boolean().optional(),
+    note: z.string().max(1000).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give a spec change (cron, interval_seconds, offset_seconds, jitter_seconds, overlap_policy), paused or note' });
+
+export const triggerScheduleSchema = z.object({ overlap_policy: z.enum(OVERLAP_POLICIES).optional() }).strict();
+
+const listSchedulesQuery = z.object({
+  model_run_id: z.string().uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** The checks across fields of a (merged) spec; field checks are zod's. */
+function checkSpec(spec: TuningScheduleSpec): void {
+  if (spec.cron === undefined && spec.interval_seconds === undefined) throw unprocessable('cron', 'give cron or interval_seconds');
+  if (spec.cron !== undefined && spec.interval_seconds !== undefined) throw unprocessable('interval_seconds', 'give cron or interval_seconds, not both');
+  if (spec.offset_seconds !== undefined) {
+    if (spec.interval_seconds === undefined) throw unprocessable('offset_seconds', 'only with interval_seconds');
+    if (spec.offset_seconds >= spec.interval_seconds) throw unprocessable('offset_seconds', `must be below interval_seconds (${spec.interval_seconds})`);
+  }
+  if (spec.jitter_seconds !== undefined && spec.interval_seconds !== undefined && spec.jitter_seconds >= spec.interval_seconds) {
+    throw unprocessable('jitter_seconds', `must be below interval_seconds (${spec.interval_seconds})`);
+  }
+}
+
+/** The spec without absent fields (as stored in tuning_schedules.spec). */
+function compact(spec: TuningScheduleSpec): TuningScheduleSpec {
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined && v !== null)) as unknown as TuningScheduleSpec;
+}
+
+const specField = (spec: TuningScheduleSpec) => (spec.cron !== undefined ? 'cron' : 'interval_seconds');
+
+/** Runs a Temporal call, answering 404 when the schedule is gone, 422 when Temporal refuses the spec, 503 otherwise. */
+async function temporalCall<T>(what: string, call: () => Promise<T>, spec?: TuningScheduleSpec): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (err instanceof ScheduleNotFoundError) throw new HttpError(404, `${what}: the Temporal schedule no longer exists`);
+    // The client turns the server's "Invalid schedule spec" into a TypeError.
+    if (spec && err instanceof TypeError) throw unprocessable(specField(spec), err.message);
+    const detail = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    throw new HttpError(503, `Temporal could not ${what}: ${detail}`);
+  }
+}
+
+const ownedSchedule = async (em: EntityManager, userId: string, id: string): Promise<TuningSchedule> => {
+  const found = UUID.test(id)
+    ? await em.findOne(TuningSchedule, { id, modelRun: { experiment: { user: userId } } }, { populate: ['modelRun'] })
+    : null;
+  if (!found) throw notFound('tuning schedule', id);
+  return found;
+};
+
+const scheduleSummary = (row: TuningSchedule) => ({
+  id: row.id,
+  schedule_id: row.scheduleId,
+  model_run_id: row.modelRun.id,
+  spec: row.spec,
+  created_at: row.createdAt,
+});
+
+type TemporalView = ReturnType<typeof temporalView>;
+
+function temporalView(d: ScheduleDescription) {
+  const input = d.action.args?.[0] as Partial<ScheduledTuningInput> | undefined;
+  return {
+    tags: input?.tags ?? [],
+    user_notes: input?.userNotes ?? null,
+    state: { paused: d.state.paused, note: d.state.note ?? null },
+    info: {
+      num_actions_taken: d.info.numActionsTaken,
+      num_actions_skipped_overlap: d.info.numActionsSkippedOverlap,
+      recent_actions: d.info.recentActions.map((a) => ({
+        scheduled_at: a.scheduledAt,
+        taken_at: a.takenAt,
+        workflow_id: a.action.workflow.workflowId,
+        run_id: a.action.workflow.firstExecutionRunId,
+      })),
+      running_actions: d.info.runningActions.map((a) => ({ workflow_id: a.workflow.workflowId, run_id: a.workflow.firstExecutionRunId })),
+      next_action_times: d.info.nextActionTimes,
+      created_at: d.info.createdAt,
+      last_updated_at: d.info.lastUpdatedAt ?? null,
+    },
+  };
+}
+
+/**
+ * The full view: the row, Temporal's state and history, and the schedule's latest tuning runs.
+ * With `known` (just created), a describe slower than 3 s answers what was sent instead (info null).
+ */
+async function scheduleView(em: EntityManager, temporal: Client, row: TuningSchedule, known?: Omit<TemporalView, 'info'> & { info: null }) {
+  const describe = () => temporal.schedule.getHandle(row.scheduleId).describe();
+  const temporalPart: Omit<TemporalView, 'info'> & { info: TemporalView['info'] | null } = known
+    ? await temporal.withDeadline(Date.now() + 3_000, describe).then(temporalView, () => known)
+    : temporalView(await temporalCall('describe the schedule', describe));
+  const runs = await em.find(
+    TuningRun,
+    { modelRun: row.modelRun, tags: { $contains: [`schedule:${row.id}`] } },
+    { orderBy: { createdAt: 'desc' }, limit: 20 },
+  );
+  return {
+    ...scheduleSummary(row),
+    config: row.config,
+    ...temporalPart,
+    runs: runs.map((run) => ({ ...tuningRunView(run), best_score: (run.results?.best_score as number | undefined) ?? null })),
+  };
+}
+
+/**
+ * Deletes the Temporal schedules of a model run and terminates their running actions (their tuning
+ * runs are RUNNING rows, which DELETE /model-runs/{id} terminates next); the rows go with the model
+ * run (ON DELETE CASCADE). Call before deleting the model run. Returns how many there were.
+ */
+export async function deleteModelRunSchedules(orm: MikroORM, client: Client, modelRunId: string): Promise<number> {
+  const rows = await orm.em.fork().find(TuningSchedule, { modelRun: modelRunId }, { fields: ['id', 'scheduleId'] });
+  await Promise.all(
+    rows.map(async (row) => {
+      const handle = client.schedule.getHandle(row.scheduleId);
+      const running = await handle.describe().then(
+        (d) => d.info.runningActions.map((a) => a.workflow.workflowId),
+        () => [] as string[],
+      );
+      await temporalCall('delete the schedule', () => handle.delete()).catch((err) => {
+        if (!(err instanceof HttpError && err.status === 404)) throw err;
+      });
+      await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('model run deleted').catch(() => undefined)));
+    }),
+  );
+  return rows.length;
+}
+
+export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/tuning/schedules', async (req, res) => {
+    const body = createScheduleSchema.parse(req.body ?? {});
+    const { cron, interval_seconds, offset_seconds, jitter_seconds, overlap_policy, paused, note, ...tune } = body;
+    const spec = compact({ cron, interval_seconds, offset_seconds, jitter_seconds, overlap_policy });
+    checkSpec(spec);
+    if (tune.parent_tuning_run_id) {
+      throw unprocessable('parent_tuning_run_id', "each scheduled run's parent is the model run's best completed tuning run at that time; do not give one");
+    }
+    const em = orm.em.fork();
+    const modelRun = await ownedModelRun(em, req.userId, tune.model_run_id);
+    if (modelRun.status !== 'completed') {
+      throw new HttpError(409, `model run ${modelRun.id} is ${modelRun.status}; only a completed model run can be tuned`);
+    }
+    const tuning: TuningConfig = tuningConfig(tune, modelRun, config);
+
+    const row = em.create(TuningSchedule, {
+      modelRun,
+      scheduleId: '',
+      config: tuning as unknown as Record<string, unknown>,
+      spec,
+    });
+    row.scheduleId = tuningScheduleId(row.id);
+    await em.flush();
+    const input: ScheduledTuningInput = {
+      scheduleId: row.id,
+      modelRunId: modelRun.id,
+      config: tuning,
+      tags: tune.tags,
+      userNotes: tune.user_notes,
+    };
+    try {
+      await temporalCall(
+        'create the schedule',
+        () =>
+          temporal.schedule.create({
+            scheduleId: row.scheduleId,
+            spec: temporalSpec(spec),
+            action: {
+              type: 'startWorkflow',
+              workflowType: 'ScheduledTuningWorkflow',
+              workflowId: scheduledTuningWorkflowId(row.id),
+              taskQueue: config.taskQueue,
+              args: [input],
+            },
+            policies: { overlap: overlapPolicy(spec.overlap_policy) },
+            state: { paused, ...(note !== undefined ? { note } : {}) },
+            memo: {
+              summary: `re-tunes ${modelRun.modelType} (model run ${modelRun.id}) with ${tuning.tuning_method}, ` +
+                `${tuning.cv_folds}-fold CV on ${tuning.scoring}`,
+            },
+          }),
+        spec,
+      );
+    } catch (err) {
+      await em.nativeDelete(TuningSchedule, { id: row.id });
+      throw err;
+    }
+    const known = { tags: tune.tags, user_notes: tune.user_notes, state: { paused, note: note ?? null }, info: null };
+    res.status(201).json(await scheduleView(em, temporal, row, known));
+  });
+
+  router.get('/tuning/schedules', async (req, res) => {
+    const query = listSchedulesQuery.parse(req.query);
+    const rows = await orm.em.fork().find(
+      TuningSchedule,
+      { modelRun: { experiment: { user: req.userId }, ...(query.model_run_id ? { id: query.model_run_id } : {}) } },
+      { orderBy: { createdAt: 'desc' }, limit: query.limit, offset: query.offset, populate: ['modelRun'] },
+    );
+    // Temporal's state at a glance; a deadline so a slow Temporal delays the list by at most 3 s.
+    const views = await Promise.all(
+      rows.map(async (row) => {
+        const d = await temporal
+          .withDeadline(Date.now() + 3_000, () => temporal.schedule.getHandle(row.scheduleId).describe())
+          .catch(() => null);
+        return {
+          ...scheduleSummary(row),
+          state: d ? { paused: d.state.paused, note: d.state.note ?? null } : null,
+          next_action_time: d?.info.nextActionTimes[0] ?? null,
+        };
+      }),
+    );
+    res.json(views);
+  });
+
+  router.get('/tuning/schedules/:id', async (req, res) => {
+    const em = orm.em.fork();
+    const row = await ownedSchedule(em, req.userId, req.params.id);
+    res.json(await scheduleView(em, temporal, row));
+  });
+
+  /** Pause / resume (with a note), change the timing, jitter or overlap policy. */
+  router.patch('/tuning/schedules/:id', async (req, res) => {
+    const body = updateScheduleSchema.parse(req.body ?? {});
+    const em = orm.em.fork();
+    const row = await ownedSchedule(em, req.userId, req.params.id);
+    if (body.cron !== undefined && body.interval_seconds !== undefined) throw unprocessable('interval_seconds', 'give cron or interval_seconds, not both');
+
+    const next: TuningScheduleSpec = { ...row.spec };
+    if (body.cron !== undefined) {
+      next.cron = body.cron;
+      delete next.interval_seconds;
+      delete next.offset_seconds;
+    }
+    if (body.interval_seconds !== undefined) {
+      next.interval_seconds = body.interval_seconds;
+      delete next.cron;
+    }
+    if (body.offset_seconds !== undefined) next.offset_seconds = body.offset_seconds ?? undefined;
+    if (body.jitter_seconds !== undefined) next.jitter_seconds = body.jitter_seconds ?? undefined;
+    if (body.overlap_policy !== undefined) next.overlap_policy = body.overlap_policy;
+    const spec = compact(next);
+    checkSpec(spec);
+
+    const handle: ScheduleHandle = temporal.schedule.getHandle(row.scheduleId);
+    const specChanged = ['cron', 'interval_seconds', 'offset_seconds', 'jitter_seconds', 'overlap_policy'].some((k) => k in body);
+    if (specChanged || (body.note !== undefined && body.paused === undefined)) {
+      await temporalCall(
+        'update the schedule',
+        () =>
+          handle.update((previous) => ({
+            spec: temporalSpec(spec),
+            action: previous.action,
+            policies: { ...previous.policies, overlap: overlapPolicy(spec.overlap_policy) },
+            state: {
+              paused: previous.state.paused,
+              note: body.note ?? previous.state.note,
+              remainingActions: previous.state.remainingActions,
+            },
+          })),
+        spec,
+      );
+    }
+    if (body.paused !== undefined) {
+      const note = body.note ?? (body.paused ? 'paused via the API' : 'resumed via the API');
+      await temporalCall(body.paused ? 'pause the schedule' : 'resume the schedule', () => (body.paused ? handle.pause(note) : handle.unpause(note)));
+    }
+    if (specChanged) {
+      row.spec = spec;
+      await em.flush();
+    }
+    res.json(await scheduleView(em, temporal, row));
+  });
+
+  router.delete('/tuning/schedules/:id', async (req, res) => {
+    const em = orm.em.fork();
+    const row = await ownedSchedule(em, req.userId, req.params.id);
+    // Actions already running finish on their own; a schedule Temporal no longer has is just forgotten.
+    await temporalCall('delete the schedule', () => temporal.schedule.getHandle(row.scheduleId).delete()).catch((err) => {
+      if (!(err instanceof HttpError && err.status === 404)) throw err;
+    });
+    await em.nativeDelete(TuningSchedule, { id: row.id });
+    res.status(204).end();
+  });
+
+  /** Takes an action now, even when paused; overlap_policy (default allow_all) applies to this action only. */
+  router.post('/tuning/schedules/:id/trigger', async (req, res) => {
+    const body = triggerScheduleSchema.parse(req.body ?? {});
+    const row = await ownedSchedule(orm.em.fork(), req.userId, req.params.id);
+    const overlap = body.overlap_policy ?? 'allow_all';
+    await temporalCall('trigger the schedule', () => temporal.schedule.getHandle(row.scheduleId).trigger(overlapPolicy(overlap)));
+    res.status(202).json({ id: row.id, schedule_id: row.scheduleId, triggered: true, overlap_policy: overlap });
+  });
+
+  return router;
+}

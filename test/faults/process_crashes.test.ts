@@ -1,0 +1,127 @@
+/**
+ * Fault tests, processes dying mid-run: (a) the worker is SIGKILLed and another one starts;
+ * (b) the API dies between recording a run and starting its workflow, and a workflow is
+ * terminated while its row is RUNNING; the reconciler repairs both.
+ */
+import { randomUUID } from 'node:crypto';
+import { createTuningRun } from '../../src/db/tuning_runs';
+import type { TuningMethodValue } from '../../src/entities/enums';
+import { tuningWorkflowId } from '../../src/temporal/ids';
+import {
+  evaluateAttempts,
+  expectCompletedOnce,
+  expectNoRunningWithoutLiveWorkflow,
+  expectSameBestAs,
+  expectTrialsKept,
+  reconcileNow,
+  runningWithoutLiveWorkflow,
+  runRow,
+  startFaultEnv,
+  startTuning,
+  TOTAL,
+  trialRows,
+  tunedModelRun,
+  tuneRequest,
+  waitForOutcome,
+  waitForTrials,
+  type FaultEnv,
+  type RunRow,
+} from './harness';
+
+let env: FaultEnv;
+let modelRunId: string;
+let reference: RunRow;
+
+beforeAll(async () => {
+  env = await startFaultEnv();
+  await env.startWorker();
+  modelRunId = await tunedModelRun(env);
+  // The undisturbed run every disturbed one must match.
+  reference = await waitForOutcome(env, await startTuning(env, tuneRequest(modelRunId)), 180_000);
+  expect(reference.status).toBe('completed');
+}, 300_000);
+
+afterAll(async () => {
+  await env?.close();
+}, 120_000);
+
+test('(a) worker SIGKILLed mid-run: a new worker resumes it after the heartbeat timeout; COMPLETED with the same best result', async () => {
+  const id = await startTuning(env, tuneRequest(modelRunId));
+  const before = await waitForTrials(env, id, 4);
+  expect(before.length).toBeLessThan(TOTAL);
+  const [worker] = env.workers.slice(-1);
+  await worker.kill();
+  await env.startWorker();
+
+  const row = await waitForOutcome(env, id, 240_000);
+  expectSameBestAs(row, reference);
+  await expectCompletedOnce(env, id);
+  expectTrialsKept(before, await trialRows(env.orm, id));
+  // The batches the dead worker was fitting were retried once their heartbeat timed out.
+  expect(Math.max(...(await evaluateAttempts(env, id)))).toBeGreaterThan(1);
+  await expectNoRunningWithoutLiveWorkflow(env);
+}, 300_000);
+
+describe('(b) the reconciler', () => {
+  const SEED_LONG_RUNNING = '1 hour';
+  let apiDied: string;
+  let terminated: string;
+  let live: string;
+  let fresh: string;
+
+  /** A RUNNING row as the API records it (its validated config, task_id), its workflow never started. */
+  async function recordOnly(config: Record<string, unknown>): Promise<string> {
+    const id = randomUUID();
+    await createTuningRun(env.orm.em, { id, modelRunId, tuningMethod: config.tuning_method as TuningMethodValue, config, taskId: tuningWorkflowId(id) });
+    return id;
+  }
+
+  beforeAll(async () => {
+    // No worker: live workflows stay RUNNING until the end of the test, nothing reconciles behind our back.
+    for (const worker of env.workers) await worker.stop();
+    apiDied = await recordOnly(reference.config!);
+    terminated = await startTuning(env, tuneRequest(modelRunId));
+    await env.client.workflow.getHandle(tuningWorkflowId(terminated)).terminate('fault test: killed by an operator');
+    live = await startTuning(env, { ...tuneRequest(modelRunId), param_grid: { n_estimators: [20], max_depth: [3, 4] } });
+    // As old as the seed's "long-running" query looks for.
+    await env.orm.em.fork().execute(`update tuning_runs set created_at = now() - interval '2 hours' where id in (?, ?, ?)`, [apiDied, terminated, live]);
+    fresh = await recordOnly(reference.config!);
+  }, 120_000);
+
+  test('the seed\'s long-running query first returns runs without a live workflow', async () => {
+    expect((await runningWithoutLiveWorkflow(env, SEED_LONG_RUNNING)).sort()).toEqual([apiDied, terminated].sort());
+  });
+
+  test('starts the missing workflow, settles the closed one FAILED (WorkflowClosed), leaves live and fresh runs alone', async () => {
+    const summary = await reconcileNow(env, 30);
+    expect(summary).toEqual({ started: [apiDied], failed: [terminated], errors: [] });
+    expect(await reconcileNow(env, 30)).toEqual({ started: [], failed: [], errors: [] });
+
+    const failed = await runRow(env.orm, terminated);
+    expect(failed.status).toBe('failed');
+    expect(failed.best_params).toBeNull();
+    expect(failed.completed_at).not.toBeNull();
+    expect(failed.results).toMatchObject({ error_type: 'WorkflowClosed' });
+    expect(failed.results!.error).toMatch(new RegExp(`workflow ${tuningWorkflowId(terminated)} closed with status TERMINATED`));
+    expect((await runRow(env.orm, fresh)).status).toBe('running');
+  });
+
+  test('after reconciliation the long-running query returns only live runs', async () => {
+    expect(await runningWithoutLiveWorkflow(env, SEED_LONG_RUNNING)).toEqual([]);
+    // Past its grace period the fresh run is started too: then no RUNNING row at all lacks a live workflow.
+    expect(await reconcileNow(env, 0)).toEqual({ started: [fresh], failed: [], errors: [] });
+    expect(await runningWithoutLiveWorkflow(env)).toEqual([]);
+  });
+
+  test('the started runs COMPLETE with the same best result as the API-started reference', async () => {
+    await env.startWorker();
+    for (const id of [apiDied, fresh]) {
+      const row = await waitForOutcome(env, id, 180_000);
+      expectSameBestAs(row, reference);
+      await expectCompletedOnce(env, id);
+    }
+    expect((await waitForOutcome(env, live, 60_000)).status).toBe('completed');
+    expect((await runRow(env.orm, terminated)).status).toBe('failed');
+    await expectNoRunningWithoutLiveWorkflow(env);
+  }, 300_000);
+});

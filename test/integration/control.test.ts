@@ -1,0 +1,141 @@
+/**
+ * Bayesian search, warm start, live control (progress, cancel, budget changes) and continue-as-new,
+ * through real HTTP against a real Temporal dev server and the real PostgreSQL.
+ */
+import { call, completedModelRun, startHarness, waitFor, type Harness } from './harness';
+
+let h: Harness;
+let modelRunId: string;
+
+beforeAll(async () => {
+  // A low history limit, so a run of a few dozen candidates continues as new several times.
+  h = await startHarness({ historyEventLimit: 60 });
+  ({ modelRunId } = await completedModelRun(h, { modelType: 'decision_tree', hyperparameters: {} }));
+}, 300_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const tune = (body: Record<string, unknown>) =>
+  call(h, 'POST', '/tuning/tune', { token: h.token, body: { model_run_id: modelRunId, ...body } });
+const status = (id: string) => call(h, 'GET', `/tuning/tune/${id}/status`, { token: h.token });
+const results = async (id: string) => (await call(h, 'GET', `/tuning/tune/${id}/results`, { token: h.token })).body;
+const trials = async (id: string) => (await call(h, 'GET', `/tuning/tune/${id}/trials`, { token: h.token })).body.trials;
+const finished = (id: string) => waitFor(() => status(id), (r) => r.body.status !== 'running', 240_000);
+
+const TREE_SPACE = {
+  max_depth: { type: 'int', low: 1, high: 12 },
+  min_samples_leaf: { type: 'int', low: 1, high: 40, log: true },
+  criterion: { type: 'categorical', choices: ['gini', 'entropy'] },
+  min_impurity_decrease: { type: 'float', low: 0.0, high: 0.05 },
+};
+
+describe('bayesian', () => {
+  let coldRunId: string;
+
+  test('runs end to end with TPE and records every trial', async () => {
+    const started = await tune({ tuning_method: 'bayesian', param_distributions: TREE_SPACE, n_iter: 14, cv_folds: 3, scoring: 'roc_auc', seed: 3 });
+    expect(started.status).toBe(202);
+    coldRunId = started.body.tuning_run_id;
+    expect((await finished(coldRunId)).body.status).toBe('completed');
+    const body = await results(coldRunId);
+    expect(body.results).toMatchObject({ tuning_method: 'bayesian', total_combinations: 14, scoring_metric: 'roc_auc' });
+    expect(body.results.best_score).toBeGreaterThan(0.9);
+    const history = await trials(coldRunId);
+    expect(history.map((t: any) => t.number)).toEqual([...Array(14).keys()]);
+    // Batches of suggestions never repeat a candidate (constant liar).
+    const keys = new Set(history.map((t: any) => JSON.stringify(t.params)));
+    expect(keys.size).toBe(14);
+    const stopped = await status(coldRunId);
+    expect(stopped.body.stop_reason).toBe('n_iter');
+  }, 300_000);
+
+  test('a warm start from a parent run suggests from its history at once', async () => {
+    const warm = await tune({
+      tuning_method: 'bayesian', param_distributions: TREE_SPACE, n_iter: 4, cv_folds: 3, scoring: 'roc_auc', seed: 3,
+      parent_tuning_run_id: coldRunId,
+    });
+    const cold = await tune({ tuning_method: 'bayesian', param_distributions: TREE_SPACE, n_iter: 4, cv_folds: 3, scoring: 'roc_auc', seed: 3 });
+    for (const r of [warm, cold]) expect((await finished(r.body.tuning_run_id)).body.status).toBe('completed');
+    const warmParams = (await trials(warm.body.tuning_run_id)).map((t: any) => t.params);
+    const coldParams = (await trials(cold.body.tuning_run_id)).map((t: any) => t.params);
+    const firstCold = (await trials(coldRunId)).slice(0, 4).map((t: any) => t.params);
+    // Without history the same seed gives the same start-up candidates; with 14 trials of history, TPE differs.
+    expect(coldParams).toEqual(firstCold);
+    expect(warmParams).not.toEqual(coldParams);
+    expect((await status(warm.body.tuning_run_id)).body.parent_tuning_run_id).toBe(coldRunId);
+  }, 300_000);
+});
+
+describe('live control', () => {
+  // Heavy enough to still be running when the test acts on it.
+  const heavy = {
+    tuning_method: 'random_search',
+    param_distributions: { max_depth: { type: 'int', low: 3, high: 30 }, min_samples_leaf: { type: 'int', low: 1, high: 3 } },
+    n_iter: 400,
+    cv_folds: 10,
+    batch_size: 2,
+    parallelism: 1,
+  };
+
+  test('progress is read live, and cancel ends the run FAILED (Cancelled) keeping the best so far', async () => {
+    const started = await tune(heavy);
+    const id = started.body.tuning_run_id;
+    const live = await waitFor(() => status(id), (r) => r.body.progress?.evaluated >= 2, 120_000);
+    expect(live.body.status).toBe('running');
+    expect(live.body.progress).toMatchObject({ total: 400, best_score: expect.any(Number), best_params: expect.any(Object) });
+    expect(live.body.progress.elapsed_seconds).toBeGreaterThan(0);
+
+    const cancel = await call(h, 'POST', `/tuning/tune/${id}/cancel`, { token: h.token, body: { reason: 'enough' } });
+    expect(cancel.status).toBe(202);
+    const ended = await finished(id);
+    expect(ended.body).toMatchObject({ status: 'failed', error: 'enough', error_type: 'Cancelled', stop_reason: 'cancelled' });
+    const body = await results(id);
+    expect(body.best_params).toBeNull();
+    expect(body.results.error_type).toBe('Cancelled');
+    expect(body.results.best_score).toBe(body.results.all_results[0].mean_score);
+    expect(body.results.total_combinations).toBeLessThan(400);
+    expect((await trials(id)).length).toBe(body.results.total_combinations);
+    // A finished run cannot be cancelled again.
+    expect((await call(h, 'POST', `/tuning/tune/${id}/cancel`, { token: h.token, body: {} })).status).toBe(409);
+  }, 300_000);
+
+  test('a running run takes a new n_iter, and refuses one below what it has started', async () => {
+    const started = await tune(heavy);
+    const id = started.body.tuning_run_id;
+    await waitFor(() => status(id), (r) => r.body.progress?.evaluated >= 1, 120_000);
+    const tooLow = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { n_iter: 1 } });
+    expect(tooLow.status).toBe(422);
+    expect(tooLow.body.detail[0].field).toBe('n_iter');
+    const badParallelism = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { parallelism: 0 } });
+    expect(badParallelism.status).toBe(422);
+    const changed = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { n_iter: 8, parallelism: 2 } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ n_iter: 8, parallelism: 2 });
+    expect((await finished(id)).body.status).toBe('completed');
+    expect((await results(id)).results.total_combinations).toBe(8);
+  }, 300_000);
+});
+
+describe('continue-as-new', () => {
+  test('a run longer than the history limit continues as new and loses nothing', async () => {
+    const grid = { max_depth: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], min_samples_leaf: [1, 5] };
+    const started = await tune({ tuning_method: 'grid_search', param_grid: grid, cv_folds: 3, batch_size: 1, parallelism: 1 });
+    const id = started.body.tuning_run_id;
+    expect((await finished(id)).body.status).toBe('completed');
+    const body = await results(id);
+    expect(body.results.total_combinations).toBe(24);
+    const history = await trials(id);
+    expect(history.map((t: any) => t.number)).toEqual([...Array(24).keys()]);
+    const best = Math.max(...history.map((t: any) => t.mean_score));
+    expect(body.results.best_score).toBe(best);
+    // The first run of the workflow id ended by continuing as new.
+    const handle = h.env.client.workflow.getHandle(`tuning-run-${id}`);
+    const latest = await handle.describe();
+    expect(latest.status.name).toBe('COMPLETED');
+    const runs = [];
+    for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = 'tuning-run-${id}'` })) runs.push(execution.status.name);
+    expect(runs).toContain('CONTINUED_AS_NEW');
+  }, 300_000);
+});
