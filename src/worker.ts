@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createActivities } from './activities';
 import { DatasetCache } from './activities/dataset_cache';
+import { createScheduleActivities } from './activities/schedules';
 import { withFaultInjection } from './activities/fault_injection';
 import { loadConfig } from './config';
 import { initOrm } from './db/orm';
@@ -39,7 +40,10 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: withFaultInjection(createActivities({ orm: options.orm, pool, datasets: new DatasetCache(options.orm) })),
+    activities: withFaultInjection({
+      ...createActivities({ orm: options.orm, pool, datasets: new DatasetCache(options.orm) }),
+      ...createScheduleActivities({ orm: options.orm }),
+    }),
     maxConcurrentActivityTaskExecutions: 8,
     // Heartbeats carry cancellation back to activities: keep them frequent so a cancel is prompt.
     defaultHeartbeatThrottleInterval: '5 seconds',

@@ -4,60 +4,16 @@
  * run them as child TuningWorkflows; pause / resume, spec changes, deletion, cascade from the model
  * run, validation and ownership.
  */
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { createActivities } from '../../src/activities';
-import { DatasetCache } from '../../src/activities/dataset_cache';
-import { createScheduleActivities } from '../../src/activities/schedules';
 import { Experiment, ModelRun, TuningSchedule } from '../../src/entities';
-import { EvaluationPool } from '../../src/ml/parallel';
-import type { TuningWorker } from '../../src/worker';
 import { call, completedModelRun, startHarness, waitFor, type Harness } from './harness';
 
 let h: Harness;
 let modelRunId: string;
 let experimentId: string;
 
-/**
- * The harness's worker serves the schedule activities once src/worker.ts merges them; until then the
- * test runs one that does (same task queue, same workflows).
- */
-async function ensureScheduleWorker(harness: Harness): Promise<void> {
-  if (harness.worker.worker.options.activities.has('recordScheduledTuningRun')) return;
-  await harness.worker.shutdown();
-  const connection = await NativeConnection.connect({ address: harness.env.address });
-  const pool = new EvaluationPool(harness.config.evaluationThreads);
-  const orm = harness.db.orm;
-  const worker = await Worker.create({
-    connection,
-    namespace: harness.config.temporalNamespace,
-    taskQueue: harness.config.taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') }),
-    activities: { ...createActivities({ orm, pool, datasets: new DatasetCache(orm) }), ...createScheduleActivities({ orm }) },
-    maxConcurrentActivityTaskExecutions: 8,
-  });
-  let running: Promise<void> | undefined;
-  const replacement: TuningWorker = {
-    worker,
-    run() {
-      running ??= worker.run().finally(async () => {
-        await pool.close();
-        await connection.close();
-      });
-      return running;
-    },
-    async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    },
-  };
-  void replacement.run();
-  harness.worker = replacement;
-}
-
 beforeAll(async () => {
   h = await startHarness();
-  await ensureScheduleWorker(h);
   ({ modelRunId, experimentId } = await completedModelRun(h, { sample: 'iris', modelType: 'decision_tree', hyperparameters: {} }));
 }, 300_000);
 

@@ -116,10 +116,13 @@ describe('seed contract: tuning_runs table', () => {
     expectCol('user_notes', 'text', true, null);
     expectCol('tags', '_text', false, /^'\{\}'::text\[\]$/);
     expectCol('parent_tuning_run_id', 'uuid', true, null);
+    // Migration 3: why the search stopped.
+    expectCol('stop_reason', 'varchar', true, null);
     expect(Object.keys(byName).sort()).toEqual(
       [
         'id', 'model_run_id', 'tuning_method', 'best_params', 'results', 'status', 'created_at',
         'started_at', 'completed_at', 'n_iterations', 'config', 'task_id', 'user_notes', 'tags', 'parent_tuning_run_id',
+        'stop_reason',
       ].sort(),
     );
   });
