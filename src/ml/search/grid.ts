@@ -8,7 +8,7 @@ export function gridFromSpace(space: SearchSpace): ParamGrid {
   const grid: Record<string, ParamValue[]> = {};
   for (const [name, dist] of Object.entries(space)) {
     if (dist.type !== 'categorical' || dist.condition) {
-      throw new InvalidInputError(`search_space.${name}`, 'grid search needs categorical parameters without conditions');
+      throw new InvalidInputError(`param_distributions.${name}`, 'grid search needs categorical parameters without conditions');
     }
     grid[name] = dist.choices;
   }

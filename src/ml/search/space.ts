@@ -205,11 +205,11 @@ function validateCondition(field: string, name: string, dist: Distribution, spac
 
 /**
  * Checks a search space as a user sent it (JSON), so that samplers can trust it. Throws
- * InvalidInputError with field `search_space.<name>` (or `search_space.<name>.condition`).
+ * InvalidInputError with field `param_distributions.<name>` (or `param_distributions.<name>.condition`).
  * `allowedNames`: the parameters of the model type; others are rejected.
  */
 export function validateSearchSpace(space: unknown, allowedNames?: readonly string[]): asserts space is SearchSpace {
-  const root = 'search_space';
+  const root = 'param_distributions';
   if (!isPlainObject(space)) throw new InvalidInputError(root, 'must be an object mapping parameter names to distributions');
   const names = Object.keys(space);
   if (names.length === 0) throw new InvalidInputError(root, 'must define at least one parameter');
