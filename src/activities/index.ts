@@ -159,9 +159,21 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       const completed: SamplerTrial[] = history.map(toSamplerTrial);
       const unrecorded: TrialResult[] = [];
       let recording = Promise.resolve();
+      // A failed write (database restarting) must neither reject the heartbeat's `void flush()` (an
+      // unhandled rejection kills the worker) nor lose trials: the write after the batch redoes it.
+      let writeFailed = false;
       const flush = () => {
         const trials = unrecorded.splice(0);
-        if (trials.length > 0) recording = recording.then(() => recordTrials(orm, tuningRunId, trials)).then(() => undefined);
+        if (trials.length > 0) {
+          recording = recording
+            .then(() => recordTrials(orm, tuningRunId, trials))
+            .then(
+              () => undefined,
+              () => {
+                writeFailed = true;
+              },
+            );
+        }
         return recording;
       };
 
@@ -194,6 +206,8 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
         },
       );
       await flush();
+      // Idempotent; throws while the database is still down, and the activity is retried.
+      if (writeFailed) await recordTrials(orm, tuningRunId, fresh);
       if (cancelled.aborted) return [...recorded, ...fresh].sort((a, b) => a.number - b.number);
       // An estimator that rejects its parameters or data fails the run: every candidate would.
       const failed = evaluations.find((e) => e.error);

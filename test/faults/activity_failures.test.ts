@@ -65,7 +65,7 @@ test('(e) transient failures of evaluateCandidates (3 attempts) are retried with
   const before = await trialsAtFirstFailure(id);
 
   const row = await waitForOutcome(env, id, 180_000);
-  expectSameBestAs(row, reference);
+  await expectSameBestAs(env, row, reference);
   await expectCompletedOnce(env, id);
   expectTrialsKept(before, await trialRows(env.orm, id));
   // Three attempts failed and were retried: some batch ran on a later attempt.

@@ -120,6 +120,15 @@ export interface ThrowawayPostgres {
   stop(): Promise<void>;
 }
 
+/** Adds o+x to the ancestors of `target` that lack it, so the postgres user reaches the binaries (as src/db/embedded.ts does). */
+function makeAncestorsTraversable(target: string): void {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const { mode } = fs.statSync(dir);
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 async function postgresOsUser(): Promise<{ uid: number; gid: number }> {
   const [uid, gid] = await Promise.all([
     execFileAsync('id', ['-u', 'postgres']).then((r) => Number.parseInt(r.stdout, 10)),
@@ -140,6 +149,8 @@ export async function startThrowawayPostgres(dir: string): Promise<ThrowawayPost
   const logFile = path.join(pgDir, 'postgres.log');
   fs.mkdirSync(pgDir, { mode: 0o700 });
   if (owner) {
+    makeAncestorsTraversable(bin('postgres'));
+    makeAncestorsTraversable(dir);
     fs.chmodSync(dir, 0o755);
     fs.chownSync(pgDir, owner.uid, owner.gid);
   }
@@ -253,6 +264,7 @@ export interface WorkerProcess {
   logFile: string;
   /** Set when the process exited without kill() or stop(): a crash. */
   crash?: string;
+  alive(): boolean;
   /** SIGKILL: no shutdown of any kind. */
   kill(): Promise<void>;
   /** SIGTERM: a graceful shutdown. */
@@ -275,6 +287,8 @@ export interface FaultEnv {
   workers: WorkerProcess[];
   /** Starts a worker child process and waits until it polls the task queue. */
   startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
+  /** The live worker, started when there is none; a crashed worker is forgotten (its test already failed). */
+  ensureWorker(): Promise<WorkerProcess>;
   close(): Promise<void>;
 }
 
@@ -329,6 +343,7 @@ export async function startFaultEnv(): Promise<FaultEnv> {
       const worker: WorkerProcess = {
         pid: child.pid!,
         logFile,
+        alive: () => child.exitCode === null && child.signalCode === null,
         kill() {
           stopping = true;
           return stopChild(child, 'SIGKILL', 5_000);
@@ -390,6 +405,10 @@ export async function startFaultEnv(): Promise<FaultEnv> {
       token,
       workers,
       startWorker,
+      async ensureWorker() {
+        for (let i = workers.length - 1; i >= 0; i--) if (workers[i].crash) workers.splice(i, 1);
+        return workers.find((w) => w.alive()) ?? startWorker();
+      },
       close,
     };
   } catch (err) {
@@ -527,8 +546,8 @@ export { sleep, tail };
 // ---------------------------------------------------------------------------------------------
 // The tuning run every fault test uses, and what it must end as
 
-/** breast_cancer, random forests of 150-300 trees, 5 folds: 24 candidates in 12 batches of 2, ~1-2 s each. */
-export const GRID = { n_estimators: [150, 300], max_depth: [4, 8, null], max_features: ['sqrt', 0.5], min_samples_leaf: [1, 2] };
+/** breast_cancer, random forests of 300-600 trees, 5 folds: 24 candidates (~1 s each) in 12 batches of 2. */
+export const GRID = { n_estimators: [300, 600], max_depth: [4, 8, null], max_features: ['sqrt', 0.5], min_samples_leaf: [1, 2] };
 export const TOTAL = 24;
 export const tuneRequest = (modelRunId: string) => ({
   model_run_id: modelRunId,
@@ -551,9 +570,18 @@ export async function startTuning(env: FaultEnv, body: Record<string, unknown>):
   return res.body.tuning_run_id;
 }
 
-/** Finished COMPLETED with the reference's best result (same request, same seed, undisturbed). */
-export function expectSameBestAs(row: RunRow, reference: RunRow): void {
-  expect(row.status).toBe('completed');
+/**
+ * Finished COMPLETED with the reference's best result (same grid, same seed, undisturbed), and
+ * every candidate scored exactly as in the reference (fits are deterministic).
+ */
+export async function expectSameBestAs(env: FaultEnv, row: RunRow, reference: RunRow): Promise<void> {
+  if (row.status !== 'completed') throw new Error(`run ${row.id} ended ${row.status}: ${JSON.stringify(row.results)}`);
+  const [trials, referenceTrials] = await Promise.all([trialRows(env.orm, row.id), trialRows(env.orm, reference.id)]);
+  const key = (t: TrialRow | undefined) => JSON.stringify(t && [t.number, t.params, t.scores]);
+  const differing = trials.filter((t, i) => key(t) !== key(referenceTrials[i])).map((t) => t.number);
+  if (differing.length > 0) {
+    throw new Error(`trials ${differing.join(', ')} of run ${row.id} scored differently from the reference (fits are deterministic: was src/ml edited while the test ran?)`);
+  }
   expect(row.best_params).toEqual(reference.best_params);
   expect(row.results?.best_score).toBe(reference.results?.best_score);
   expect(row.results?.all_results).toEqual(reference.results?.all_results);

@@ -54,7 +54,7 @@ test('(a) worker SIGKILLed mid-run: a new worker resumes it after the heartbeat 
   await env.startWorker();
 
   const row = await waitForOutcome(env, id, 240_000);
-  expectSameBestAs(row, reference);
+  await expectSameBestAs(env, row, reference);
   await expectCompletedOnce(env, id);
   expectTrialsKept(before, await trialRows(env.orm, id));
   // The batches the dead worker was fitting were retried once their heartbeat timed out.
@@ -117,7 +117,7 @@ describe('(b) the reconciler', () => {
     await env.startWorker();
     for (const id of [apiDied, fresh]) {
       const row = await waitForOutcome(env, id, 180_000);
-      expectSameBestAs(row, reference);
+      await expectSameBestAs(env, row, reference);
       await expectCompletedOnce(env, id);
     }
     expect((await waitForOutcome(env, live, 60_000)).status).toBe('completed');

@@ -3,7 +3,7 @@
  * A run is recorded RUNNING, then its TuningWorkflow starts; the workflow writes the outcome.
  */
 import { Router } from 'express';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { failTuningRun, listTrials } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ServiceConfig } from '../../config';
@@ -123,6 +123,13 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
     });
     run.taskId = tuningWorkflowId(run.id);
     await em.flush();
+    const startedView = {
+      tuning_run_id: run.id,
+      status: run.status,
+      workflow_id: run.taskId,
+      tuning_method: run.tuningMethod,
+      total_candidates: tuning.n_iter,
+    };
     try {
       await startTuningWorkflow(
         temporal,
@@ -131,16 +138,13 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
         { modelRunId: modelRun.id, userId: req.userId, modelType: modelRun.modelType },
       );
     } catch (err) {
-      await failTuningRun(orm, run.id, { error: `could not start the tuning workflow: ${(err as Error).message}`, error_type: 'WorkflowStartError' });
-      throw new HttpError(503, 'Temporal is not reachable; the tuning run was recorded as failed, retry later');
+      // The reconciler may have started it already (a slow start): that is the workflow we wanted.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        await failTuningRun(orm, run.id, { error: `could not start the tuning workflow: ${(err as Error).message}`, error_type: 'WorkflowStartError' });
+        throw new HttpError(503, 'Temporal is not reachable; the tuning run was recorded as failed, retry later');
+      }
     }
-    res.status(202).json({
-      tuning_run_id: run.id,
-      status: run.status,
-      workflow_id: run.taskId,
-      tuning_method: run.tuningMethod,
-      total_candidates: tuning.n_iter,
-    });
+    res.status(202).json(startedView);
   });
 
   router.get('/tuning/tune/:id/status', async (req, res) => {
