@@ -46,10 +46,11 @@ function expectInvalid(fn: () => unknown, field: string): void {
 }
 
 describe('DecisionTreeClassifier / DecisionTreeRegressor', () => {
+  // Thresholds: the lowest test accuracy of scikit-learn's tree over random_state 0-19.
   test.each([
-    ['iris', 0.9],
-    ['breast_cancer', 0.9],
-    ['wine', 0.85],
+    ['iris', 0.92],
+    ['breast_cancer', 0.895],
+    ['wine', 0.955],
   ])('fits %s with sensible accuracy', (name, minAccuracy) => {
     const data = load(name, 'classification');
     const { train, test } = fixedSplit(data.nSamples);

@@ -58,12 +58,16 @@ const EPSILON = 2.220446049250313e-16;
 /** Nodes up to this size are sorted natively, larger ones with a radix sort. */
 const NATIVE_SORT_MAX = 400;
 /**
- * Histogram over the node's code range when range × (2 if K > 2) <= HIST_FACTOR × node size,
- * else sort; fused histogram over the feature's whole code range when nCodes (× 2 if K > 2)
- * <= FUSED_FACTOR × node size.
+ * Cost model of one feature on a node of n rows (about ns): sorting costs ~14 n; a histogram
+ * over R codes costs ~3 n to fill (plus ~4 n for the gather and min/max pass unless fused over
+ * the feature's whole code range) and ~R × (1 + classes present in the node) to scan.
+ * Histogram when R × (1 + present) <= HIST_FACTOR × n (node's code range) or
+ * <= FUSED_FACTOR × n (whole code range, fused gather).
  */
-const HIST_FACTOR = 4;
-const FUSED_FACTOR = 2;
+const HIST_FACTOR = 8;
+const FUSED_FACTOR = 6;
+/** Above this many histogram entries (and when keys do not fit 32 bits), sort Float64 keys. */
+const MAX_HIST_ENTRIES = 1 << 22;
 
 function xlogx(x: number): number {
   return x > 0 ? x * Math.log(x) : 0;
@@ -95,6 +99,9 @@ export class TreeBuilder {
   private readonly tot: Float64Array;
   private readonly cl: Float64Array;
   private readonly cr: Float64Array;
+  /** Classes with a positive weight in the current node (histogram scans visit only these). */
+  private readonly present: Int32Array;
+  private nPresent = 0;
   private readonly features: Int32Array;
   private readonly constantFeatures: Int32Array;
 
@@ -163,6 +170,7 @@ export class TreeBuilder {
     this.tot = new Float64Array(this.K);
     this.cl = new Float64Array(this.K);
     this.cr = new Float64Array(this.K);
+    this.present = new Int32Array(this.K);
     this.features = new Int32Array(this.nF);
     this.constantFeatures = new Int32Array(this.nF);
     this.idOf = new Int32Array(N).fill(-1);
@@ -439,11 +447,14 @@ export class TreeBuilder {
       }
       let sq = 0;
       let e = 0;
+      let np = 0;
       for (let c = 0; c < this.K; c++) {
         w += tot[c];
         sq += tot[c] * tot[c];
         if (this.entropy) e += xlogx(tot[c]);
+        if (tot[c] > 0) this.present[np++] = c;
       }
+      this.nPresent = np;
       this.sqNode = sq;
       this.eNode = e;
     } else {
@@ -510,7 +521,8 @@ export class TreeBuilder {
     let fi = this.nF;
     while (fi > nTotalConst && (nVisited < maxFeatures || nVisited <= nFound + nDrawn)) {
       nVisited++;
-      let fj = nDrawn + this.rng.int(fi - nFound - nDrawn);
+      // One 32-bit draw (the range is far below 2^32).
+      let fj = nDrawn + Math.floor((this.rng.nextUint32() * (fi - nFound - nDrawn)) / 4294967296);
       if (fj < nKnown) {
         const t = features[nDrawn];
         features[nDrawn] = features[fj];
@@ -538,6 +550,7 @@ export class TreeBuilder {
 
   /** Evaluates the splits of feature f on the node; returns true when f is constant there. */
   private evaluateFeature(f: number, start: number, n: number): boolean {
+    if (this.fc.nCodes[f] === 1) return true;
     if (this.presort) {
       const base = f * this.nT + start;
       const idBits = this.idBits;
@@ -548,7 +561,7 @@ export class TreeBuilder {
     }
     if (!this.cfg.randomSplits && !this.mae) {
       const nc = this.fc.nCodes[f];
-      if (nc * (this.classification && this.K > 2 ? 2 : 1) <= FUSED_FACTOR * n) {
+      if (nc * (1 + (this.classification ? this.nPresent : 1)) <= FUSED_FACTOR * n) {
         if (!this.classification) return this.fusedRegression(f, start, n);
         if (this.packed !== null) return this.fusedClassification(f, start, n);
       }
@@ -577,8 +590,10 @@ export class TreeBuilder {
     }
     const idxBits = 32 - Math.clz32(n - 1);
     const codeBits = 32 - Math.clz32(R - 1);
-    const histCost = this.classification && this.K > 2 ? R * 2 : R;
-    if (idxBits + codeBits > 32 || histCost <= HIST_FACTOR * n) {
+    const histCost = R * (1 + (this.classification ? this.nPresent : 1));
+    if (idxBits + codeBits > 32 && R * this.K > MAX_HIST_ENTRIES) {
+      this.scanWideKeys(f, n, min, idxBits);
+    } else if (idxBits + codeBits > 32 || histCost <= HIST_FACTOR * n) {
       this.ensureHist(R);
       if (this.classification) this.histClassification(f, n, min, R);
       else this.histRegression(f, n, min, R);
@@ -635,6 +650,73 @@ export class TreeBuilder {
       dst = t;
     }
     if (src !== keys) keys.set(src.subarray(0, n));
+  }
+
+  /**
+   * Slow path for very large nodes with many distinct codes: Float64 keys (code << idxBits | i,
+   * exact below 2^53) sorted natively, then the same proxies as the other scans.
+   */
+  private scanWideKeys(f: number, n: number, min: number, idxBits: number): void {
+    const scale = 2 ** idxBits;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (this.ctmp[i] - min) * scale + i;
+    keys.sort();
+    const lw = this.lw;
+    const minLeaf = this.cfg.minSamplesLeaf;
+    const minW = this.cfg.minWeightLeaf;
+    const wTot = this.wNode;
+    const cl = this.cl;
+    const cr = this.cr;
+    for (let c = 0; c < this.K; c++) {
+      cl[c] = 0;
+      cr[c] = this.tot[c];
+    }
+    let sqL = 0;
+    let sqR = this.sqNode;
+    let eL = 0;
+    let eR = this.eNode;
+    let sL = 0;
+    let wL = 0;
+    let best = this.bestProxy;
+    let bestCode = -1;
+    let bestNext = -1;
+    for (let j = 0; j < n - minLeaf; j++) {
+      const code = Math.floor(keys[j] / scale);
+      const i = keys[j] - code * scale;
+      const w = lw[i];
+      wL += w;
+      if (this.classification) {
+        const c = this.lcls[i];
+        const l = cl[c];
+        const r = cr[c];
+        if (this.entropy) {
+          eL += xlogx(l + w) - xlogx(l);
+          eR += xlogx(r - w) - xlogx(r);
+        } else {
+          sqL += w * (2 * l + w);
+          sqR += w * (w - 2 * r);
+        }
+        cl[c] = l + w;
+        cr[c] = r - w;
+      } else {
+        sL += w * this.ly[i];
+      }
+      const next = Math.floor(keys[j + 1] / scale);
+      if (next === code || j + 1 < minLeaf) continue;
+      const wR = wTot - wL;
+      if (wL < minW || wR < minW) continue;
+      let proxy: number;
+      if (!this.classification) {
+        const sR = this.sNode - sL;
+        proxy = (sL * sL) / wL + (sR * sR) / wR;
+      } else proxy = this.entropy ? eL - xlogx(wL) + eR - xlogx(wR) : sqL / wL + sqR / wR;
+      if (proxy > best) {
+        best = proxy;
+        bestCode = code;
+        bestNext = next;
+      }
+    }
+    if (bestCode >= 0) this.setBest(f, bestCode + min, bestNext + min, best);
   }
 
   private setBest(f: number, code: number, nextCode: number, proxy: number): void {
@@ -799,6 +881,8 @@ export class TreeBuilder {
     const hist = this.hist;
     const histN = this.histN;
     const K = this.K;
+    const present = this.present;
+    const nPresent = this.nPresent;
     let constant = false;
     const cl = this.cl;
     const cr = this.cr;
@@ -806,7 +890,8 @@ export class TreeBuilder {
     const minLeaf = this.cfg.minSamplesLeaf;
     const minW = this.cfg.minWeightLeaf;
     const wTot = this.wNode;
-    for (let c = 0; c < K; c++) {
+    for (let q = 0; q < nPresent; q++) {
+      const c = present[q];
       cl[c] = 0;
       cr[c] = this.tot[c];
     }
@@ -832,7 +917,8 @@ export class TreeBuilder {
       if (n - nL - cnt < minLeaf) break;
       histN[b] = 0;
       const base = b * K;
-      for (let c = 0; c < K; c++) {
+      for (let q = 0; q < nPresent; q++) {
+        const c = present[q];
         const h = hist[base + c];
         if (h === 0 && entropy) continue;
         hist[base + c] = 0;
