@@ -2,11 +2,11 @@
  * Runs the Temporal CLI dev server (server + Web UI, SQLite state file) for the local quick start,
  * with the custom search attributes the tuning workflow keeps up to date.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { waitForPort } from '../util/ports';
 import { devServerSearchAttributeArgs } from './search_attributes';
 
 export interface DevServer {
@@ -19,26 +19,6 @@ export interface DevServer {
 export function temporalCliPath(): string {
   const script = path.join(__dirname, '..', '..', 'scripts', 'install-temporal.sh');
   return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
-
-function waitForPort(port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`temporal dev server exited with code ${child.exitCode}`));
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`temporal dev server did not listen on ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 250);
-      });
-    };
-    attempt();
-  });
 }
 
 export async function startDevServer(options: { stateDir: string; port: number; uiPort: number }): Promise<DevServer> {
@@ -61,7 +41,7 @@ export async function startDevServer(options: { stateDir: string; port: number; 
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
-  await waitForPort(options.port, 60_000, child);
+  await waitForPort(options.port, { child, name: 'temporal dev server', timeoutMs: 60_000 });
   return {
     address: `127.0.0.1:${options.port}`,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,

@@ -26,6 +26,7 @@ import { reconcileTuningRuns } from '../../src/reconciler';
 import { temporalCliPath } from '../../src/temporal/dev_server';
 import { tuningWorkflowId } from '../../src/temporal/ids';
 import { devServerSearchAttributeArgs } from '../../src/temporal/search_attributes';
+import { freePort, waitForPort } from '../../src/util/ports';
 
 const execFileAsync = promisify(execFile);
 const REPO = path.resolve(__dirname, '..', '..');
@@ -39,16 +40,6 @@ process.once('exit', () => {
   for (const hook of exitHooks) hook();
 });
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function tail(file: string, lines = 40): string {
   try {
@@ -200,26 +191,6 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-function waitForPort(port: number, timeoutMs: number, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`temporal dev server exited with code ${child.exitCode}\n${tail(logFile)}`));
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`temporal dev server did not listen on ${port} within ${timeoutMs} ms\n${tail(logFile)}`));
-        else setTimeout(attempt, 200);
-      });
-    };
-    attempt();
-  });
-}
-
 export async function createDevServer(dir: string): Promise<DevServer> {
   const cli = process.env.TEMPORAL_CLI || temporalCliPath();
   const [port, uiPort] = [await freePort(), await freePort()];
@@ -246,7 +217,7 @@ export async function createDevServer(dir: string): Promise<DevServer> {
       );
       fs.closeSync(log);
       liveChildren.add(child);
-      await waitForPort(port, 60_000, child, logFile);
+      await waitForPort(port, { child, name: 'temporal dev server', timeoutMs: 60_000, details: () => tail(logFile) });
     },
     async stop() {
       if (child) await stopChild(child, 'SIGTERM', 20_000);
