@@ -151,6 +151,7 @@ export async function TuningWorkflow(input: TuningWorkflowInput): Promise<Tuning
       return batch;
     };
     const recordResults = (results: TrialResult[]) => {
+      const previous = best;
       for (const trial of results) {
         if (trial.state !== 'COMPLETE') continue;
         if (!best || trial.mean_score! > best.mean_score || (trial.mean_score === best.mean_score && trial.number < best.number)) {
@@ -158,6 +159,8 @@ export async function TuningWorkflow(input: TuningWorkflowInput): Promise<Tuning
         }
       }
       evaluated += results.length;
+      // The Web UI filters on BestScore while the run is still going.
+      if (best && best !== previous) upsertSearchAttributes([{ key: BestScore, value: best.mean_score }]);
     };
 
     let failure: unknown;

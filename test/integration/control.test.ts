@@ -86,6 +86,9 @@ describe('live control', () => {
     expect(live.body.status).toBe('running');
     expect(live.body.progress).toMatchObject({ total: 400, best_score: expect.any(Number), best_params: expect.any(Object) });
     expect(live.body.progress.elapsed_seconds).toBeGreaterThan(0);
+    // The Web UI's BestScore filter works while the run is still going.
+    const described = await h.env.client.workflow.getHandle(`tuning-run-${id}`).describe();
+    expect((described.searchAttributes as Record<string, number[]>).BestScore[0]).toEqual(expect.any(Number));
 
     const cancel = await call(h, 'POST', `/tuning/tune/${id}/cancel`, { token: h.token, body: { reason: 'enough' } });
     expect(cancel.status).toBe(202);
@@ -104,17 +107,19 @@ describe('live control', () => {
   test('a running run takes a new n_iter, and refuses one below what it has started', async () => {
     const started = await tune(heavy);
     const id = started.body.tuning_run_id;
-    await waitFor(() => status(id), (r) => r.body.progress?.evaluated >= 1, 120_000);
+    const live = await waitFor(() => status(id), (r) => r.body.progress?.evaluated >= 1, 120_000);
+    // Well above what can have started by the time the change arrives (batches of 2, one at a time).
+    const target = live.body.progress.evaluated + 40;
     const tooLow = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { n_iter: 1 } });
     expect(tooLow.status).toBe(422);
     expect(tooLow.body.detail[0].field).toBe('n_iter');
     const badParallelism = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { parallelism: 0 } });
     expect(badParallelism.status).toBe(422);
-    const changed = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { n_iter: 8, parallelism: 2 } });
+    const changed = await call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body: { n_iter: target, parallelism: 2 } });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ n_iter: 8, parallelism: 2 });
+    expect(changed.body).toMatchObject({ n_iter: target, parallelism: 2 });
     expect((await finished(id)).body.status).toBe('completed');
-    expect((await results(id)).results.total_combinations).toBe(8);
+    expect((await results(id)).results.total_combinations).toBe(target);
   }, 300_000);
 });
 
