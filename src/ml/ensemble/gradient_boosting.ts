@@ -10,7 +10,7 @@
 import { Random } from '../random';
 import { TreeBuilder } from '../tree/builder';
 import { featureCodes, float32X } from '../tree/codes';
-import { checkRows, classTargets, notFitted, regressionTargets, treeConfig } from '../tree/common';
+import { argmaxRows, checkRows, classTargets, notFitted, regressionTargets, treeConfig } from '../tree/common';
 import type { EstimatorOptions } from '../tree/decision_tree';
 import { fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { pruneTree } from '../tree/prune';
@@ -497,15 +497,7 @@ export class GradientBoostingClassifier extends BaseGradientBoosting {
   }
 
   predict(data: Dataset, rows: Uint32Array): Float64Array {
-    const proba = this.predictProba(data, rows);
-    const K = this.nClasses_;
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      let best = 0;
-      for (let c = 1; c < K; c++) if (proba[i * K + c] > proba[i * K + best]) best = c;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(this.predictProba(data, rows), rows.length, this.nClasses_);
   }
 }
 

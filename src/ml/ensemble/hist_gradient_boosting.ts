@@ -14,7 +14,7 @@
  * Missing values (NaN) are not supported (InvalidInputError).
  */
 import { Random } from '../random';
-import { checkRows, classTargets, classWeightVector, notFitted, regressionTargets } from '../tree/common';
+import { argmaxRows, checkRows, classTargets, classWeightVector, notFitted, regressionTargets } from '../tree/common';
 import type { EstimatorOptions } from '../tree/decision_tree';
 import { ClassWeight, fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { Dataset, Estimator, InvalidInputError } from '../types';
@@ -815,15 +815,7 @@ export class HistGradientBoostingClassifier extends BaseHistGradientBoosting {
   }
 
   predict(data: Dataset, rows: Uint32Array): Float64Array {
-    const proba = this.predictProba(data, rows);
-    const C = this.nClasses_;
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (proba[i * C + c] > proba[i * C + best]) best = c;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(this.predictProba(data, rows), rows.length, this.nClasses_);
   }
 }
 
