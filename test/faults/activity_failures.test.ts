@@ -93,7 +93,8 @@ test('(e) a non-retryable failure of evaluateCandidates ends the run FAILED with
   expect(after.length).toBeLessThan(TOTAL);
   // A non-retryable failure is not retried: every evaluateCandidates ran once.
   expect(Math.max(...(await evaluateAttempts(env, id)))).toBe(1);
-  const description = await env.client.workflow.getHandle(tuningWorkflowId(id)).describe();
+  const handle = env.client.workflow.getHandle(tuningWorkflowId(id));
+  const description = await pollUntil('workflow closed', () => handle.describe(), (d) => d.status.name !== 'RUNNING', 30_000);
   expect(description.status.name).toBe('FAILED');
   await expectNoRunningWithoutLiveWorkflow(env);
   await worker.stop();

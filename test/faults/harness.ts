@@ -575,7 +575,9 @@ export async function expectCompletedOnce(env: FaultEnv, id: string, total = TOT
   const trials = await trialRows(env.orm, id);
   expect(trials.map((t) => t.number)).toEqual([...Array(total).keys()]);
   expect(trials.every((t) => t.state === 'COMPLETE')).toBe(true);
-  const description = await env.client.workflow.getHandle(tuningWorkflowId(id)).describe();
+  // The row is written by the workflow's last activity; the workflow itself closes a moment later.
+  const handle = env.client.workflow.getHandle(tuningWorkflowId(id));
+  const description = await pollUntil('workflow closed', () => handle.describe(), (d) => d.status.name !== 'RUNNING', 30_000);
   expect(description.status.name).toBe('COMPLETED');
 }
 

@@ -2,7 +2,7 @@
  * Bayesian search, warm start, live control (progress, cancel, budget changes) and continue-as-new,
  * through real HTTP against a real Temporal dev server and the real PostgreSQL.
  */
-import { call, completedModelRun, startHarness, waitFor, type Harness } from './harness';
+import { call, closedWorkflow, completedModelRun, startHarness, waitFor, type Harness } from './harness';
 
 let h: Harness;
 let modelRunId: string;
@@ -136,8 +136,7 @@ describe('continue-as-new', () => {
     const best = Math.max(...history.map((t: any) => t.mean_score));
     expect(body.results.best_score).toBe(best);
     // The first run of the workflow id ended by continuing as new.
-    const handle = h.env.client.workflow.getHandle(`tuning-run-${id}`);
-    const latest = await handle.describe();
+    const latest = await closedWorkflow(h, `tuning-run-${id}`);
     expect(latest.status.name).toBe('COMPLETED');
     const runs = [];
     for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = 'tuning-run-${id}'` })) runs.push(execution.status.name);

@@ -122,6 +122,20 @@ export async function waitFor<T = any>(
   }
 }
 
+/**
+ * The workflow's description once it has closed: its last activity writes the row, and the
+ * workflow itself completes a moment later, so a test that saw the row finish waits for it.
+ */
+export async function closedWorkflow(h: Pick<Harness, 'env'>, workflowId: string) {
+  const handle = h.env.client.workflow.getHandle(workflowId);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING' || Date.now() > deadline) return description;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Sample data set → experiment → completed model run; returns their ids. */
 export async function completedModelRun(
   h: Harness,

@@ -6,7 +6,7 @@
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { Experiment, ModelRun, TuningSchedule } from '../../src/entities';
-import { call, completedModelRun, startHarness, waitFor, type Harness } from './harness';
+import { call, closedWorkflow, completedModelRun, startHarness, waitFor, type Harness } from './harness';
 
 let h: Harness;
 let modelRunId: string;
@@ -205,7 +205,7 @@ describe('a schedule re-tunes its model run', () => {
     expect([...firstRun.tags].sort()).toEqual(['nightly', `schedule:${schedule.id}`, 'scheduled'].sort());
     expect(firstRun.progress).toMatchObject({ evaluated: 6, total: 6 });
 
-    const child = await h.env.client.workflow.getHandle(`tuning-run-${firstRun.tuning_run_id}`).describe();
+    const child = await closedWorkflow(h, `tuning-run-${firstRun.tuning_run_id}`);
     expect(child.status.name).toBe('COMPLETED');
     expect(child.parentExecution?.workflowId).toMatch(new RegExp(`^scheduled-tuning-${schedule.id}`));
     const attributes = child.searchAttributes as Record<string, unknown[]>;

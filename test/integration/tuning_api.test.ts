@@ -2,7 +2,7 @@
  * End to end through real HTTP, a real Temporal dev server and the real PostgreSQL:
  * grid and random search, failures, validation, authorization and cascade delete.
  */
-import { call, completedModelRun, startHarness, waitFor, type Harness } from './harness';
+import { call, closedWorkflow, completedModelRun, startHarness, waitFor, type Harness } from './harness';
 
 const SEED_GRID = {
   n_estimators: [50, 100, 200],
@@ -81,7 +81,7 @@ describe('grid search end to end', () => {
   });
 
   test('the workflow is visible in Temporal with its search attributes', async () => {
-    const description = await h.env.client.workflow.getHandle(`tuning-run-${tuningRunId}`).describe();
+    const description = await closedWorkflow(h, `tuning-run-${tuningRunId}`);
     expect(description.status.name).toBe('COMPLETED');
     const attributes = description.searchAttributes as Record<string, unknown[]>;
     expect(attributes.TuningRunId).toEqual([tuningRunId]);
@@ -155,7 +155,7 @@ describe('failures', () => {
     const results = await call(h, 'GET', `/tuning/tune/${started.body.tuning_run_id}/results`, { token: h.token });
     expect(results.body.best_params).toBeNull();
     expect(results.body.results).toEqual({ error: expect.stringMatching(/min_samples_split/), error_type: 'InvalidInputError' });
-    const description = await h.env.client.workflow.getHandle(`tuning-run-${started.body.tuning_run_id}`).describe();
+    const description = await closedWorkflow(h, `tuning-run-${started.body.tuning_run_id}`);
     expect(description.status.name).toBe('FAILED');
   }, 300_000);
 
