@@ -6,10 +6,10 @@
  */
 import { tuningWorkflowId } from '../../src/temporal/ids';
 import {
+  referenceRun,
   evaluateAttempts,
-  expectCompletedOnce,
+  expectRecovered,
   expectNoRunningWithoutLiveWorkflow,
-  expectSameBestAs,
   expectTrialsKept,
   pollUntil,
   runRow,
@@ -17,7 +17,6 @@ import {
   startTuning,
   TOTAL,
   trialRows,
-  tunedModelRun,
   tuneRequest,
   waitForOutcome,
   watchTrials,
@@ -33,9 +32,7 @@ let reference: RunRow;
 beforeAll(async () => {
   env = await startFaultEnv();
   const worker = await env.startWorker();
-  modelRunId = await tunedModelRun(env);
-  reference = await waitForOutcome(env, await startTuning(env, tuneRequest(modelRunId)), 180_000);
-  expect(reference.status).toBe('completed');
+  ({ modelRunId, reference } = await referenceRun(env));
   await worker.stop();
 }, 300_000);
 
@@ -65,9 +62,7 @@ test('(e) transient failures of evaluateCandidates (3 attempts) are retried with
   const before = await trialsAtFirstFailure(id);
 
   const row = await waitForOutcome(env, id, 180_000);
-  await expectSameBestAs(env, row, reference);
-  await expectCompletedOnce(env, id);
-  expectTrialsKept(before, await trialRows(env.orm, id));
+  await expectRecovered(env, id, row, reference, before);
   // Three attempts failed and were retried: some batch ran on a later attempt.
   expect(Math.max(...(await evaluateAttempts(env, id)))).toBeGreaterThan(1);
   await expectNoRunningWithoutLiveWorkflow(env);

@@ -624,3 +624,18 @@ export function watchTrials(env: FaultEnv, id: string): { stop(): Promise<TrialR
     },
   };
 }
+
+/** A tunable model run and its undisturbed tuning run with the tests' seed: what every disturbed run must match. */
+export async function referenceRun(env: FaultEnv): Promise<{ modelRunId: string; reference: RunRow }> {
+  const modelRunId = await tunedModelRun(env);
+  const reference = await waitForOutcome(env, await startTuning(env, tuneRequest(modelRunId)), 180_000);
+  expect(reference.status).toBe('completed');
+  return { modelRunId, reference };
+}
+
+/** A run that recovered from a fault: the reference's result, the outcome written once, earlier trials kept. */
+export async function expectRecovered(env: FaultEnv, id: string, row: RunRow, reference: RunRow, before: TrialRow[]): Promise<void> {
+  await expectSameBestAs(env, row, reference);
+  await expectCompletedOnce(env, id);
+  expectTrialsKept(before, await trialRows(env.orm, id));
+}

@@ -4,16 +4,13 @@
  * again on its persistent state file and port. The worker processes stay up through both.
  */
 import {
-  expectCompletedOnce,
+  referenceRun,
+  expectRecovered,
   expectNoRunningWithoutLiveWorkflow,
-  expectSameBestAs,
-  expectTrialsKept,
   sleep,
   startFaultEnv,
   startTuning,
   TOTAL,
-  trialRows,
-  tunedModelRun,
   tuneRequest,
   waitForOutcome,
   waitForTrials,
@@ -30,9 +27,7 @@ let reference: RunRow;
 beforeAll(async () => {
   env = await startFaultEnv();
   await env.startWorker();
-  modelRunId = await tunedModelRun(env);
-  reference = await waitForOutcome(env, await startTuning(env, tuneRequest(modelRunId)), 180_000);
-  expect(reference.status).toBe('completed');
+  ({ modelRunId, reference } = await referenceRun(env));
 }, 300_000);
 
 afterAll(async () => {
@@ -56,9 +51,7 @@ test('(c) PostgreSQL restarted (pg_ctl restart -m fast, twice) while batches are
   await env.pg.restart();
 
   const row = await waitForOutcome(env, id, 180_000);
-  await expectSameBestAs(env, row, reference);
-  await expectCompletedOnce(env, id);
-  expectTrialsKept(before, await trialRows(env.orm, id));
+  await expectRecovered(env, id, row, reference, before);
   expect(workerAlive()).toBe(true);
   await expectNoRunningWithoutLiveWorkflow(env);
 }, 300_000);
@@ -77,9 +70,7 @@ test('(c) PostgreSQL down for 8 s while a long batch records its trials: the wor
   const row = await waitForOutcome(env, id, 180_000);
   expect(workerAlive()).toBe(true);
   await worker.stop();
-  await expectSameBestAs(env, row, reference);
-  await expectCompletedOnce(env, id);
-  expectTrialsKept(before, await trialRows(env.orm, id));
+  await expectRecovered(env, id, row, reference, before);
   await expectNoRunningWithoutLiveWorkflow(env);
 }, 300_000);
 
@@ -92,9 +83,7 @@ test('(d) Temporal dev server stopped and started again on its state file: the r
   await env.temporal.start();
 
   const row = await waitForOutcome(env, id, 240_000);
-  await expectSameBestAs(env, row, reference);
-  await expectCompletedOnce(env, id);
-  expectTrialsKept(before, await trialRows(env.orm, id));
+  await expectRecovered(env, id, row, reference, before);
   expect(workerAlive()).toBe(true);
   await expectNoRunningWithoutLiveWorkflow(env);
 }, 300_000);

@@ -8,19 +8,18 @@ import { createTuningRun } from '../../src/db/tuning_runs';
 import type { TuningMethodValue } from '../../src/entities/enums';
 import { tuningWorkflowId } from '../../src/temporal/ids';
 import {
+  referenceRun,
   evaluateAttempts,
   expectCompletedOnce,
+  expectRecovered,
   expectNoRunningWithoutLiveWorkflow,
   expectSameBestAs,
-  expectTrialsKept,
   reconcileNow,
   runningWithoutLiveWorkflow,
   runRow,
   startFaultEnv,
   startTuning,
   TOTAL,
-  trialRows,
-  tunedModelRun,
   tuneRequest,
   waitForOutcome,
   waitForTrials,
@@ -35,10 +34,7 @@ let reference: RunRow;
 beforeAll(async () => {
   env = await startFaultEnv();
   await env.startWorker();
-  modelRunId = await tunedModelRun(env);
-  // The undisturbed run every disturbed one must match.
-  reference = await waitForOutcome(env, await startTuning(env, tuneRequest(modelRunId)), 180_000);
-  expect(reference.status).toBe('completed');
+  ({ modelRunId, reference } = await referenceRun(env));
 }, 300_000);
 
 afterAll(async () => {
@@ -54,9 +50,7 @@ test('(a) worker SIGKILLed mid-run: a new worker resumes it after the heartbeat 
   await env.startWorker();
 
   const row = await waitForOutcome(env, id, 240_000);
-  await expectSameBestAs(env, row, reference);
-  await expectCompletedOnce(env, id);
-  expectTrialsKept(before, await trialRows(env.orm, id));
+  await expectRecovered(env, id, row, reference, before);
   // The batches the dead worker was fitting were retried once their heartbeat timed out.
   expect(Math.max(...(await evaluateAttempts(env, id)))).toBeGreaterThan(1);
   await expectNoRunningWithoutLiveWorkflow(env);
