@@ -1,7 +1,8 @@
 /**
  * Fault tests, processes dying mid-run: (a) the worker is SIGKILLed and another one starts;
  * (b) the API dies between recording a run and starting its workflow, and a workflow is
- * terminated while its row is RUNNING; the reconciler repairs both.
+ * terminated while its row is RUNNING; the reconciler repairs both; (c) the worker is SIGKILLed
+ * during a bayesian run, after TPE has taken over from its random start-up trials.
  */
 import { randomUUID } from 'node:crypto';
 import { createTuningRun } from '../../src/db/tuning_runs';
@@ -12,12 +13,14 @@ import {
   evaluateAttempts,
   expectCompletedOnce,
   expectRecovered,
+  expectTrialsKept,
   expectNoRunningWithoutLiveWorkflow,
   expectSameBestAs,
   reconcileNow,
   runningWithoutLiveWorkflow,
   runRow,
   startFaultEnv,
+  trialRows,
   startTuning,
   TOTAL,
   tuneRequest,
@@ -118,4 +121,50 @@ describe('(b) the reconciler', () => {
     expect((await runRow(env.orm, terminated)).status).toBe('failed');
     await expectNoRunningWithoutLiveWorkflow(env);
   }, 300_000);
+});
+
+describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
+  /**
+   * TPE's 10 random start-up trials, then 8 model-based ones, in batches of 2 run one at a time:
+   * each batch is suggested from every finished trial, so an undisturbed run with the same seed
+   * is the reference, candidate by candidate.
+   */
+  const N_ITER = 18;
+  const bayesianRequest = () => ({
+    ...tuneRequest(modelRunId),
+    tuning_method: 'bayesian',
+    param_grid: undefined,
+    param_distributions: {
+      n_estimators: { type: 'int', low: 300, high: 600, step: 100 },
+      max_depth: { type: 'int', low: 3, high: 12 },
+      max_features: { type: 'categorical', choices: ['sqrt', 0.5] },
+      min_samples_leaf: { type: 'int', low: 1, high: 4 },
+    },
+    n_iter: N_ITER,
+    parallelism: 1,
+  });
+  let bayesianReference: RunRow;
+
+  beforeAll(async () => {
+    await env.ensureWorker();
+    bayesianReference = await waitForOutcome(env, await startTuning(env, bayesianRequest()), 240_000);
+  }, 300_000);
+
+  test('a new worker suggests from the recorded history: COMPLETED with the undisturbed run\'s candidates and best result', async () => {
+    const id = await startTuning(env, bayesianRequest());
+    const before = await waitForTrials(env, id, 12);
+    expect(before.length).toBeLessThan(N_ITER);
+    const [worker] = env.workers.slice(-1);
+    await worker.kill();
+    await env.startWorker();
+
+    const row = await waitForOutcome(env, id, 240_000);
+    await expectSameBestAs(env, row, bayesianReference);
+    await expectCompletedOnce(env, id, N_ITER);
+    expectTrialsKept(before, await trialRows(env.orm, id));
+    expect(Math.max(...(await evaluateAttempts(env, id)))).toBeGreaterThan(1);
+    // Model-based suggestions differ from each other (no candidate was evaluated twice).
+    const keys = (await trialRows(env.orm, id)).map((t) => JSON.stringify(t.params));
+    expect(new Set(keys).size).toBe(N_ITER);
+  }, 360_000);
 });
