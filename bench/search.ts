@@ -2,7 +2,7 @@
  * Search benchmark: our bayesian (TPE) and random_search samplers against Optuna's TPE, on real
  * cross-validated objectives, 10 sampler seeds × 30 trials each.
  *
- *   npx tsx bench/search.ts [--seeds 10] [--trials 30] [--cases a,b] [--gp] [--no-optuna]
+ *   npx tsx bench/search.ts [--seeds 10] [--trials 30] [--cases a,b] [--gp] [--no-optuna] [--no-sklearn]
  *
  * Cases: gbm_bayesian_breast_cancer from ../shared/bench/cases.json (relative to the repo root),
  * and rf_bayesian_diabetes: the 4-parameter space of rf_random_diabetes tuned by the bayesian
@@ -13,6 +13,9 @@
  * implementation; it runs alongside ours, so the benchmark uses two cores), and ask/tell on our
  * own estimators' cross-validation, the same objective our samplers see. Only the latter compares
  * samplers alone: our estimators and scikit-learn's do not score a candidate identically.
+ * --no-sklearn skips the end-to-end reference (the slow part) and keeps Optuna on our CV.
+ * "ours bayesian (TPE)" is the default, multivariate TPE; "TPE, independent" is our TPE in
+ * Optuna's default (univariate) mode, to show what modelling parameters jointly adds.
  *
  * Prints, per case and sampler, the median [first quartile, third quartile] over seeds of the
  * best score so far after 10, 20 and 30 trials, and the mean time our samplers take to suggest
@@ -207,12 +210,13 @@ function suggestTime(space: SearchSpace, sampler: Sampler, size: number, repeats
 async function main(): Promise<void> {
   const cases = loadCases();
   const withOptuna = !flag('no-optuna');
+  const withSklearn = withOptuna && !flag('no-sklearn');
   const withGp = flag('gp');
   console.log(`search bench: ${N_SEEDS} seeds × ${N_TRIALS} trials; cases ${cases.map((c) => c.name).join(', ')}`);
   // Optuna's runs go one case after another in a child process, while ours run here.
   const optuna = new Map<string, Promise<Run[]>>();
   let chain: Promise<unknown> = Promise.resolve();
-  if (withOptuna) {
+  if (withSklearn) {
     for (const c of cases) {
       const p = chain.then(() => runOptuna(c));
       optuna.set(c.name, p);
@@ -225,6 +229,7 @@ async function main(): Promise<void> {
     const objective = makeObjective(c, data);
     const samplers: [string, (seed: number) => Sampler][] = [
       ['ours bayesian (TPE)', (seed) => createSampler('bayesian', { seed })],
+      ['ours TPE, independent', (seed) => createSampler('bayesian', { seed, tpe: { multivariate: false } })],
       ['ours random_search', (seed) => createSampler('random_search', { seed })],
     ];
     if (withGp) samplers.push(['ours bayesian (GP)', (seed) => createSampler('bayesian', { seed, sampler: 'gp' })]);
@@ -243,7 +248,7 @@ async function main(): Promise<void> {
       results.push(['Optuna TPE, our CV', runs]);
       console.error(`  ${c.name}: Optuna TPE (ask/tell) on our CV done in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     }
-    if (withOptuna) {
+    if (withSklearn) {
       const start = performance.now();
       results.push(['Optuna TPE, sklearn CV', await optuna.get(c.name)!]);
       console.error(`  ${c.name}: waited ${((performance.now() - start) / 1000).toFixed(0)} s for Optuna`);
