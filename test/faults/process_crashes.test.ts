@@ -44,13 +44,18 @@ afterAll(async () => {
   await env?.close();
 }, 120_000);
 
+/** SIGKILLs the newest worker (no shutdown of any kind) and starts a fresh one. */
+async function killWorkerAndStartAnother(): Promise<void> {
+  const [worker] = env.workers.slice(-1);
+  await worker.kill();
+  await env.startWorker();
+}
+
 test('(a) worker SIGKILLed mid-run: a new worker resumes it after the heartbeat timeout; COMPLETED with the same best result', async () => {
   const id = await startTuning(env, tuneRequest(modelRunId));
   const before = await waitForTrials(env, id, 4);
   expect(before.length).toBeLessThan(TOTAL);
-  const [worker] = env.workers.slice(-1);
-  await worker.kill();
-  await env.startWorker();
+  await killWorkerAndStartAnother();
 
   const row = await waitForOutcome(env, id, 240_000);
   await expectRecovered(env, id, row, reference, before);
@@ -154,9 +159,7 @@ describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
     const id = await startTuning(env, bayesianRequest());
     const before = await waitForTrials(env, id, 12);
     expect(before.length).toBeLessThan(N_ITER);
-    const [worker] = env.workers.slice(-1);
-    await worker.kill();
-    await env.startWorker();
+    await killWorkerAndStartAnother();
 
     const row = await waitForOutcome(env, id, 240_000);
     await expectSameBestAs(env, row, bayesianReference);
