@@ -7,8 +7,8 @@
  * Overlap policies act on this workflow. CANCEL_OTHER cancels it: the run is then cancelled the
  * way a user cancels one (the `cancel` signal: it ends FAILED, error_type Cancelled, keeping its best
  * results) and this workflow waits for it, so runs never overlap. TERMINATE_OTHER cannot be
- * intercepted: the child is abandoned (ParentClosePolicy ABANDON) and finishes on its own, so its
- * row never stays RUNNING without a workflow.
+ * intercepted here: the parent close policy REQUEST_CANCEL then asks the child to cancel, which
+ * TuningWorkflow handles like the cancel signal (FAILED, Cancelled, best results kept).
  */
 import {
   CancellationScope,
@@ -68,7 +68,7 @@ export async function ScheduledTuningWorkflow(input: ScheduledTuningInput): Prom
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [{ tuningRunId, config }],
       cancellationType: ChildWorkflowCancellationType.ABANDON,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       typedSearchAttributes: [
         { key: TuningRunId, value: tuningRunId },
         { key: ModelRunId, value: input.modelRunId },

@@ -7,6 +7,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ActivityCancellationType,
   condition,
   ContinueAsNew,
@@ -82,10 +83,15 @@ export async function TuningWorkflow(input: TuningWorkflowInput): Promise<Tuning
   }));
   // In-flight evaluations run in this scope, so a cancel reaches them at once.
   const evaluations = new CancellationScope();
-  setHandler(cancelSignal, ({ reason }) => {
-    cancelReason ??= reason || 'cancelled by the user';
+  const requestCancel = (reason: string) => {
+    cancelReason ??= reason;
     evaluations.cancel();
-  });
+  };
+  setHandler(cancelSignal, ({ reason }) => requestCancel(reason || 'cancelled by the user'));
+  // A Temporal cancellation request (the Web UI's Cancel, a parent's close policy) stops the run
+  // as the cancel signal does: the rest of the workflow is not cancellable, so it still writes
+  // the outcome (FAILED, Cancelled, with the best results so far) instead of leaving it RUNNING.
+  CancellationScope.current().cancelRequested.catch(() => requestCancel('cancellation requested through Temporal'));
   setHandler(
     updateBudget,
     (change) => {
@@ -115,114 +121,119 @@ export async function TuningWorkflow(input: TuningWorkflowInput): Promise<Tuning
     },
   );
 
-  try {
-    const context: TuningContext = input.carried?.context ?? (await loadTuningContext(tuningRunId));
-    if (!input.carried) {
-      upsertSearchAttributes([
-        { key: TuningRunId, value: tuningRunId },
-        { key: ModelRunId, value: context.modelRunId },
-        { key: UserId, value: context.userId },
-        { key: TuningMethod, value: config.tuning_method },
-        { key: TuningStatus, value: 'running' },
-      ]);
-    }
-
-    // grid and random search expand their candidates up front (a random candidate depends only on
-    // the seed and its number, so a larger n_iter extends the same list); bayesian asks per batch.
-    let planned: Params[] | undefined;
-    const nextBatch = async (): Promise<Candidate[]> => {
-      const count = Math.min(config.batch_size, total - nextNumber);
-      let params: Params[];
-      if (config.tuning_method === 'bayesian') {
-        params = await suggestCandidates({
-          tuningRunId,
-          config,
-          context,
-          pending: [...inFlight.values()].flat().map((c) => c.params),
-          count,
-          firstTrialNumber: nextNumber,
-        });
-      } else {
-        if (!planned || planned.length < nextNumber + count) planned = await expandCandidates(config);
-        params = planned.slice(nextNumber, nextNumber + count);
+  const outcome = await CancellationScope.nonCancellable(async (): Promise<TuningOutcome> => {
+    try {
+      const context: TuningContext = input.carried?.context ?? (await loadTuningContext(tuningRunId));
+      if (!input.carried) {
+        upsertSearchAttributes([
+          { key: TuningRunId, value: tuningRunId },
+          { key: ModelRunId, value: context.modelRunId },
+          { key: UserId, value: context.userId },
+          { key: TuningMethod, value: config.tuning_method },
+          { key: TuningStatus, value: 'running' },
+        ]);
       }
-      const batch = params.map((p, i) => ({ number: nextNumber + i, params: p }));
-      nextNumber += batch.length;
-      return batch;
-    };
-    const recordResults = (results: TrialResult[]) => {
-      const previous = best;
-      for (const trial of results) {
-        if (trial.state !== 'COMPLETE') continue;
-        if (!best || trial.mean_score! > best.mean_score || (trial.mean_score === best.mean_score && trial.number < best.number)) {
-          best = { number: trial.number, params: trial.params, mean_score: trial.mean_score! };
-        }
-      }
-      evaluated += results.length;
-      // The Web UI filters on BestScore while the run is still going.
-      if (best && best !== previous) upsertSearchAttributes([{ key: BestScore, value: best.mean_score }]);
-    };
 
-    let failure: unknown;
-    let stopReason: StopReason | undefined;
-    const budgetStop = (): StopReason | undefined => {
-      if (cancelReason !== undefined) return 'cancelled';
-      if (config.target_score !== null && best && best.mean_score >= config.target_score) return 'target_score';
-      if (config.time_budget_seconds !== null && elapsedSeconds() >= config.time_budget_seconds) return 'time_budget';
-      return undefined;
-    };
-    const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyEventLimit;
-
-    const canStartBatch = () => inFlight.size < config.parallelism && nextNumber < total && !historyFull();
-    while (failure === undefined && (stopReason = budgetStop()) === undefined) {
-      if (canStartBatch()) {
-        const batch = await nextBatch();
-        const key = batch[0].number;
-        inFlight.set(key, batch);
-        evaluations
-          .run(() => evaluateCandidates({ tuningRunId, context, config, candidates: batch }))
-          .then(recordResults)
-          .catch((err) => {
-            if (!(cancelReason !== undefined && isCancellation(err))) failure ??= err;
-          })
-          .finally(() => inFlight.delete(key));
-        continue;
-      }
-      if (inFlight.size === 0) {
-        if (nextNumber < total) {
-          // History is large: carry the counters forward; the trials are already in the database.
-          await continueAsNew<typeof TuningWorkflow>({
+      // grid and random search expand their candidates up front (a random candidate depends only on
+      // the seed and its number, so a larger n_iter extends the same list); bayesian asks per batch.
+      let planned: Params[] | undefined;
+      const nextBatch = async (): Promise<Candidate[]> => {
+        const count = Math.min(config.batch_size, total - nextNumber);
+        let params: Params[];
+        if (config.tuning_method === 'bayesian') {
+          params = await suggestCandidates({
             tuningRunId,
             config,
-            carried: { context, startedAt, nextNumber, evaluated, best },
-            historyEventLimit,
+            context,
+            pending: [...inFlight.values()].flat().map((c) => c.params),
+            count,
+            firstTrialNumber: nextNumber,
           });
+        } else {
+          if (!planned || planned.length < nextNumber + count) planned = await expandCandidates(config);
+          params = planned.slice(nextNumber, nextNumber + count);
         }
-        stopReason = config.tuning_method === 'grid_search' && total === input.config.n_iter ? 'exhausted' : 'n_iter';
-        break;
-      }
-      const running = inFlight.size;
-      // Wake on a finished batch, a failure, a cancel, or room for a new batch (parallelism may change).
-      const woken = () => inFlight.size < running || failure !== undefined || cancelReason !== undefined || canStartBatch();
-      // With a time budget, also wake when it runs out.
-      if (config.time_budget_seconds === null) await condition(woken);
-      else await condition(woken, Math.max(1, (config.time_budget_seconds - elapsedSeconds()) * 1000));
-    }
-    // Batches still running when a budget stopped the search are awaited, not lost.
-    await condition(() => inFlight.size === 0);
-    if (failure !== undefined) throw failure;
+        const batch = params.map((p, i) => ({ number: nextNumber + i, params: p }));
+        nextNumber += batch.length;
+        return batch;
+      };
+      const recordResults = (results: TrialResult[]) => {
+        const previous = best;
+        for (const trial of results) {
+          if (trial.state !== 'COMPLETE') continue;
+          if (!best || trial.mean_score! > best.mean_score || (trial.mean_score === best.mean_score && trial.number < best.number)) {
+            best = { number: trial.number, params: trial.params, mean_score: trial.mean_score! };
+          }
+        }
+        evaluated += results.length;
+        // The Web UI filters on BestScore while the run is still going.
+        if (best && best !== previous) upsertSearchAttributes([{ key: BestScore, value: best.mean_score }]);
+      };
 
-    const outcome = await finishTuningRun({ tuningRunId, config, tuningTime: elapsedSeconds(), stopReason: stopReason!, cancelReason });
-    upsertSearchAttributes([
-      { key: TuningStatus, value: cancelReason === undefined ? 'completed' : 'failed' },
-      ...(outcome.bestScore === null ? [] : [{ key: BestScore, value: outcome.bestScore }]),
-    ]);
-    return { tuningRunId, status: cancelReason === undefined ? 'completed' : 'failed', ...outcome, evaluated, stopReason: stopReason! };
-  } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
-    const failureResults = describeFailure(err);
-    await failTuningRun({ tuningRunId, results: failureResults });
-    upsertSearchAttributes([{ key: TuningStatus, value: 'failed' }]);
-    throw ApplicationFailure.nonRetryable(failureResults.error, failureResults.error_type);
-  }
+      let failure: unknown;
+      let stopReason: StopReason | undefined;
+      const budgetStop = (): StopReason | undefined => {
+        if (cancelReason !== undefined) return 'cancelled';
+        if (config.target_score !== null && best && best.mean_score >= config.target_score) return 'target_score';
+        if (config.time_budget_seconds !== null && elapsedSeconds() >= config.time_budget_seconds) return 'time_budget';
+        return undefined;
+      };
+      const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyEventLimit;
+
+      const canStartBatch = () => inFlight.size < config.parallelism && nextNumber < total && !historyFull();
+      while (failure === undefined && (stopReason = budgetStop()) === undefined) {
+        if (canStartBatch()) {
+          const batch = await nextBatch();
+          const key = batch[0].number;
+          inFlight.set(key, batch);
+          evaluations
+            .run(() => evaluateCandidates({ tuningRunId, context, config, candidates: batch }))
+            .then(recordResults)
+            .catch((err) => {
+              if (!(cancelReason !== undefined && isCancellation(err))) failure ??= err;
+            })
+            .finally(() => inFlight.delete(key));
+          continue;
+        }
+        if (inFlight.size === 0) {
+          if (nextNumber < total) {
+            // History is large: carry the counters forward; the trials are already in the database.
+            await continueAsNew<typeof TuningWorkflow>({
+              tuningRunId,
+              config,
+              carried: { context, startedAt, nextNumber, evaluated, best },
+              historyEventLimit,
+            });
+          }
+          stopReason = config.tuning_method === 'grid_search' && total === input.config.n_iter ? 'exhausted' : 'n_iter';
+          break;
+        }
+        const running = inFlight.size;
+        // Wake on a finished batch, a failure, a cancel, or room for a new batch (parallelism may change).
+        const woken = () => inFlight.size < running || failure !== undefined || cancelReason !== undefined || canStartBatch();
+        // With a time budget, also wake when it runs out.
+        if (config.time_budget_seconds === null) await condition(woken);
+        else await condition(woken, Math.max(1, (config.time_budget_seconds - elapsedSeconds()) * 1000));
+      }
+      // Batches still running when a budget stopped the search are awaited, not lost.
+      await condition(() => inFlight.size === 0);
+      if (failure !== undefined) throw failure;
+
+      const outcome = await finishTuningRun({ tuningRunId, config, tuningTime: elapsedSeconds(), stopReason: stopReason!, cancelReason });
+      upsertSearchAttributes([
+        { key: TuningStatus, value: cancelReason === undefined ? 'completed' : 'failed' },
+        ...(outcome.bestScore === null ? [] : [{ key: BestScore, value: outcome.bestScore }]),
+      ]);
+      return { tuningRunId, status: cancelReason === undefined ? 'completed' : 'failed', ...outcome, evaluated, stopReason: stopReason! };
+    } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
+      const failureResults = describeFailure(err);
+      await failTuningRun({ tuningRunId, results: failureResults });
+      upsertSearchAttributes([{ key: TuningStatus, value: 'failed' }]);
+      throw ApplicationFailure.nonRetryable(failureResults.error, failureResults.error_type);
+    }
+  });
+  // The outcome is recorded; a Temporal cancellation request also shows as CANCELED in the Web UI.
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(cancelReason ?? 'cancelled');
+  return outcome;
 }

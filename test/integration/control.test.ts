@@ -104,6 +104,20 @@ describe('live control', () => {
     expect((await call(h, 'POST', `/tuning/tune/${id}/cancel`, { token: h.token, body: {} })).status).toBe(409);
   }, 300_000);
 
+  test("a Temporal cancellation request (the Web UI's Cancel) ends the run FAILED (Cancelled), and the workflow CANCELED", async () => {
+    const started = await tune(heavy);
+    const id = started.body.tuning_run_id;
+    await waitFor(() => status(id), (r) => r.body.progress?.evaluated >= 2, 120_000);
+    await h.env.client.workflow.getHandle(`tuning-run-${id}`).cancel();
+
+    const ended = await finished(id);
+    expect(ended.body).toMatchObject({ status: 'failed', error: 'cancellation requested through Temporal', error_type: 'Cancelled', stop_reason: 'cancelled' });
+    const body = await results(id);
+    expect(body.results.best_score).toBe(body.results.all_results[0].mean_score);
+    expect((await trials(id)).length).toBe(body.results.total_combinations);
+    expect((await closedWorkflow(h, `tuning-run-${id}`)).status.name).toBe('CANCELLED');
+  }, 300_000);
+
   test('a running run takes a new n_iter, and refuses one below what it has started', async () => {
     const started = await tune(heavy);
     const id = started.body.tuning_run_id;

@@ -332,6 +332,26 @@ describe('a schedule re-tunes its model run', () => {
     expect((await call(h, 'DELETE', `/tuning/schedules/${id}`, { token: h.token })).status).toBe(204);
   }, 300_000);
 
+  test('terminate_other: the terminated action\'s tuning run is cancelled (FAILED, Cancelled), not left running', async () => {
+    const bigGrid = { max_depth: Array.from({ length: 30 }, (_, i) => i + 1), min_samples_split: Array.from({ length: 30 }, (_, i) => i + 2), min_samples_leaf: [1, 2, 3, 4, 5] };
+    const created = await createSchedule(scheduleBody({ param_grid: bigGrid, time_budget_seconds: 15, overlap_policy: 'terminate_other', tags: [] }));
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const runsOf = () => call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?tag=${encodeURIComponent(`schedule:${id}`)}`, { token: h.token });
+
+    expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: 'terminate_other' } })).status).toBe(202);
+    const first = (await waitFor(runsOf, (r) => r.body.length === 1 && r.body[0].n_iterations > 0)).body[0];
+    expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: 'terminate_other' } })).status).toBe(202);
+
+    const cancelled = await finished(first.tuning_run_id);
+    expect(cancelled.body).toMatchObject({ status: 'failed', error_type: 'Cancelled', error: 'cancellation requested through Temporal' });
+    const listed = await waitFor(runsOf, (r) => r.body.length === 2, 60_000);
+    const second = listed.body.find((r: any) => r.tuning_run_id !== first.tuning_run_id);
+    expect((await finished(second.tuning_run_id)).body.status).toBe('completed');
+    expect((await closedWorkflow(h, `tuning-run-${first.tuning_run_id}`)).status.name).toBe('CANCELLED');
+    expect((await call(h, 'DELETE', `/tuning/schedules/${id}`, { token: h.token })).status).toBe(204);
+  }, 300_000);
+
   test('deleting the model run deletes its schedules in Temporal and in the table', async () => {
     const ids: any[] = [];
     for (const extra of [{ cron: '@daily', interval_seconds: undefined }, { interval_seconds: 3600, paused: true }]) {
