@@ -466,6 +466,28 @@ export async function waitForTrials(env: FaultEnv, id: string, count: number, ti
   return trialRows(env.orm, id);
 }
 
+/**
+ * Waits (bounded) until the run has at least `minTrials` recorded trials and an `activityType`
+ * activity is running on a worker (started, not finished): the moment to kill that worker mid-activity.
+ */
+export async function waitForRunningActivity(env: FaultEnv, id: string, activityType: string, minTrials: number, timeoutMs = 120_000): Promise<TrialRow[]> {
+  const handle = env.client.workflow.getHandle(tuningWorkflowId(id));
+  const STARTED = 2; // PENDING_ACTIVITY_STATE_STARTED
+  await pollUntil(
+    `${activityType} running after ${minTrials} trials of ${id}`,
+    async () => ({ trials: (await trialRows(env.orm, id)).length, description: await handle.describe() }),
+    ({ trials, description }) => {
+      expectNoWorkerCrash(env);
+      if (description.status.name !== 'RUNNING') throw new Error(`run ${id} finished before the fault could be injected`);
+      const pending = description.raw.pendingActivities ?? [];
+      return trials >= minTrials && pending.some((a) => a.activityType?.name === activityType && Number(a.state) === STARTED);
+    },
+    timeoutMs,
+    20,
+  );
+  return trialRows(env.orm, id);
+}
+
 /** Fails at once when a worker process crashed (rather than waiting for a run that cannot finish). */
 function expectNoWorkerCrash(env: FaultEnv): void {
   const crashed = env.workers.find((w) => w.crash);

@@ -25,6 +25,7 @@ import {
   TOTAL,
   tuneRequest,
   waitForOutcome,
+  waitForRunningActivity,
   waitForTrials,
   type FaultEnv,
   type RunRow,
@@ -130,11 +131,12 @@ describe('(b) the reconciler', () => {
 
 describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
   /**
-   * TPE's 10 random start-up trials, then 8 model-based ones, in batches of 2 run one at a time:
-   * each batch is suggested from every finished trial, so an undisturbed run with the same seed
-   * is the reference, candidate by candidate.
+   * TPE's 10 random start-up trials, then 10 model-based ones, in batches of 4 run one at a time
+   * (two rounds of fits on the worker's two threads): each batch is suggested from every finished
+   * trial, so an undisturbed run with the same seed is the reference, candidate by candidate.
    */
-  const N_ITER = 18;
+  const N_ITER = 20;
+  const BATCH = 4;
   const bayesianRequest = () => ({
     ...tuneRequest(modelRunId),
     tuning_method: 'bayesian',
@@ -146,6 +148,7 @@ describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
       min_samples_leaf: { type: 'int', low: 1, high: 4 },
     },
     n_iter: N_ITER,
+    batch_size: BATCH,
     parallelism: 1,
   });
   let bayesianReference: RunRow;
@@ -157,7 +160,8 @@ describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
 
   test('a new worker suggests from the recorded history: COMPLETED with the undisturbed run\'s candidates and best result', async () => {
     const id = await startTuning(env, bayesianRequest());
-    const before = await waitForTrials(env, id, 12);
+    // Killed while it fits a batch of model-based candidates (after the 10 start-up trials).
+    const before = await waitForRunningActivity(env, id, 'evaluateCandidates', 12);
     expect(before.length).toBeLessThan(N_ITER);
     await killWorkerAndStartAnother();
 
@@ -165,6 +169,7 @@ describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
     await expectSameBestAs(env, row, bayesianReference);
     await expectCompletedOnce(env, id, N_ITER);
     expectTrialsKept(before, await trialRows(env.orm, id));
+    // The interrupted batch was retried after the heartbeat timeout.
     expect(Math.max(...(await evaluateAttempts(env, id)))).toBeGreaterThan(1);
     // Model-based suggestions differ from each other (no candidate was evaluated twice).
     const keys = (await trialRows(env.orm, id)).map((t) => JSON.stringify(t.params));
