@@ -299,25 +299,35 @@ describe('a schedule re-tunes its model run', () => {
     expect((await call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?tag=scheduled`, { token: h.token })).body).toHaveLength(2);
   });
 
-  test('cancel_other: the running action cancels its tuning run (FAILED, Cancelled) before the next starts', async () => {
-    // A large grid with a time budget: the first run is still evaluating when the second trigger comes.
+  /**
+   * A schedule with the overlap policy, triggered twice: the second trigger comes while the first
+   * action's run is evaluating a large grid (time budget 15 s). Returns both runs once the first
+   * has ended and the second has completed.
+   */
+  async function overlappingActions(policy: string) {
     const bigGrid = { max_depth: Array.from({ length: 30 }, (_, i) => i + 1), min_samples_split: Array.from({ length: 30 }, (_, i) => i + 2), min_samples_leaf: [1, 2, 3, 4, 5] };
-    const created = await createSchedule(scheduleBody({ param_grid: bigGrid, time_budget_seconds: 15, overlap_policy: 'cancel_other', tags: [] }));
+    const created = await createSchedule(scheduleBody({ param_grid: bigGrid, time_budget_seconds: 15, overlap_policy: policy, tags: [] }));
     expect(created.status).toBe(201);
     const id = created.body.id;
     const runsOf = () => call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?tag=${encodeURIComponent(`schedule:${id}`)}`, { token: h.token });
+    const trigger = async () => expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: policy } })).status).toBe(202);
 
-    expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: 'cancel_other' } })).status).toBe(202);
+    await trigger();
     const first = (await waitFor(runsOf, (r) => r.body.length === 1 && r.body[0].n_iterations > 0)).body[0];
     expect(first.status).toBe('running');
-    expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: 'cancel_other' } })).status).toBe(202);
-
-    const cancelled = await finished(first.tuning_run_id);
-    expect(cancelled.body).toMatchObject({ status: 'failed', error_type: 'Cancelled' });
-    expect(cancelled.body.error).toMatch(/cancelled by its schedule/);
+    await trigger();
+    const firstEnded = (await finished(first.tuning_run_id)).body;
     const listed = await waitFor(runsOf, (r) => r.body.length === 2, 60_000);
     const second = listed.body.find((r: any) => r.tuning_run_id !== first.tuning_run_id);
-    expect((await finished(second.tuning_run_id)).body.status).toBe('completed');
+    const secondEnded = (await finished(second.tuning_run_id)).body;
+    return { id, first: { ...firstEnded, id: first.tuning_run_id }, second: secondEnded };
+  }
+
+  test('cancel_other: the running action cancels its tuning run (FAILED, Cancelled) before the next starts', async () => {
+    const { id, first, second } = await overlappingActions('cancel_other');
+    expect(first).toMatchObject({ status: 'failed', error_type: 'Cancelled' });
+    expect(first.error).toMatch(/cancelled by its schedule/);
+    expect(second.status).toBe('completed');
 
     const view = await waitFor(
       () => call(h, 'GET', `/tuning/schedules/${id}`, { token: h.token }),
@@ -332,23 +342,11 @@ describe('a schedule re-tunes its model run', () => {
     expect((await call(h, 'DELETE', `/tuning/schedules/${id}`, { token: h.token })).status).toBe(204);
   }, 300_000);
 
-  test('terminate_other: the terminated action\'s tuning run is cancelled (FAILED, Cancelled), not left running', async () => {
-    const bigGrid = { max_depth: Array.from({ length: 30 }, (_, i) => i + 1), min_samples_split: Array.from({ length: 30 }, (_, i) => i + 2), min_samples_leaf: [1, 2, 3, 4, 5] };
-    const created = await createSchedule(scheduleBody({ param_grid: bigGrid, time_budget_seconds: 15, overlap_policy: 'terminate_other', tags: [] }));
-    expect(created.status).toBe(201);
-    const id = created.body.id;
-    const runsOf = () => call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?tag=${encodeURIComponent(`schedule:${id}`)}`, { token: h.token });
-
-    expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: 'terminate_other' } })).status).toBe(202);
-    const first = (await waitFor(runsOf, (r) => r.body.length === 1 && r.body[0].n_iterations > 0)).body[0];
-    expect((await call(h, 'POST', `/tuning/schedules/${id}/trigger`, { token: h.token, body: { overlap_policy: 'terminate_other' } })).status).toBe(202);
-
-    const cancelled = await finished(first.tuning_run_id);
-    expect(cancelled.body).toMatchObject({ status: 'failed', error_type: 'Cancelled', error: 'cancellation requested through Temporal' });
-    const listed = await waitFor(runsOf, (r) => r.body.length === 2, 60_000);
-    const second = listed.body.find((r: any) => r.tuning_run_id !== first.tuning_run_id);
-    expect((await finished(second.tuning_run_id)).body.status).toBe('completed');
-    expect((await closedWorkflow(h, `tuning-run-${first.tuning_run_id}`)).status.name).toBe('CANCELLED');
+  test("terminate_other: the terminated action's tuning run is cancelled (FAILED, Cancelled), not left running", async () => {
+    const { id, first, second } = await overlappingActions('terminate_other');
+    expect(first).toMatchObject({ status: 'failed', error_type: 'Cancelled', error: 'cancellation requested through Temporal' });
+    expect(second.status).toBe('completed');
+    expect((await closedWorkflow(h, `tuning-run-${first.id}`)).status.name).toBe('CANCELLED');
     expect((await call(h, 'DELETE', `/tuning/schedules/${id}`, { token: h.token })).status).toBe(204);
   }, 300_000);
 
