@@ -22,6 +22,21 @@ export function fail(name: string, reason: string): never {
   throw new InvalidInputError(name, reason);
 }
 
+/**
+ * scikit-learn's "int count or float fraction" reading of a number: an integer >= minCount is a
+ * count, any other number a fraction in (0, 1] (`oneIsFraction`: then exactly 1 is the fraction
+ * 1.0, see above) or in (0, 1).
+ */
+function countOrFraction(value: number, name: string, minCount: number, oneIsFraction: boolean): CountOrFraction {
+  if (oneIsFraction && value === 1) return { fraction: 1 };
+  if (Number.isInteger(value)) {
+    if (value < minCount) fail(name, `must be >= ${minCount} as an integer, got ${value}`);
+    return { count: value };
+  }
+  if (value <= 0 || (oneIsFraction ? value > 1 : value >= 1)) fail(name, `must be in (0, 1${oneIsFraction ? ']' : ')'} as a float, got ${value}`);
+  return { fraction: value };
+}
+
 function show(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
@@ -80,40 +95,22 @@ export const v = {
     return (value, name) => {
       if (value === null || value === undefined) return null;
       if (value === 'sqrt' || value === 'log2') return value;
-      if (typeof value === 'string') fail(name, `expected "sqrt", "log2", null, an integer >= 1 or a float in (0, 1], got ${show(value)}`);
       if (!isNumber(value)) fail(name, `expected "sqrt", "log2", null, an integer >= 1 or a float in (0, 1], got ${show(value)}`);
-      if (value === 1) return { fraction: 1 };
-      if (Number.isInteger(value)) {
-        if (value < 1) fail(name, `must be >= 1 as an integer, got ${value}`);
-        return { count: value };
-      }
-      if (value <= 0 || value > 1) fail(name, `must be in (0, 1] as a float, got ${value}`);
-      return { fraction: value };
+      return countOrFraction(value, name, 1, true);
     };
   },
   /** `min_samples_split`: integer >= 2 or fraction in (0, 1] (1 means the fraction 1.0). */
   minSamplesSplit(): Validator<CountOrFraction> {
     return (value, name) => {
       if (!isNumber(value)) fail(name, `expected an integer >= 2 or a float in (0, 1], got ${show(value)}`);
-      if (value === 1) return { fraction: 1 };
-      if (Number.isInteger(value)) {
-        if (value < 2) fail(name, `must be >= 2 as an integer, got ${value}`);
-        return { count: value };
-      }
-      if (value <= 0 || value > 1) fail(name, `must be in (0, 1] as a float, got ${value}`);
-      return { fraction: value };
+      return countOrFraction(value, name, 2, true);
     };
   },
   /** `min_samples_leaf`: integer >= 1 or fraction in (0, 1). */
   minSamplesLeaf(): Validator<CountOrFraction> {
     return (value, name) => {
       if (!isNumber(value)) fail(name, `expected an integer >= 1 or a float in (0, 1), got ${show(value)}`);
-      if (Number.isInteger(value)) {
-        if (value < 1) fail(name, `must be >= 1 as an integer, got ${value}`);
-        return { count: value };
-      }
-      if (value <= 0 || value >= 1) fail(name, `must be in (0, 1) as a float, got ${value}`);
-      return { fraction: value };
+      return countOrFraction(value, name, 1, false);
     };
   },
   /** `max_samples` (forests): null, integer >= 1 or fraction in (0, 1] (1 means 1.0). */
@@ -121,13 +118,7 @@ export const v = {
     return (value, name) => {
       if (value === null || value === undefined) return null;
       if (!isNumber(value)) fail(name, `expected null, an integer >= 1 or a float in (0, 1], got ${show(value)}`);
-      if (value === 1) return { fraction: 1 };
-      if (Number.isInteger(value)) {
-        if (value < 1) fail(name, `must be >= 1 as an integer, got ${value}`);
-        return { count: value };
-      }
-      if (value <= 0 || value > 1) fail(name, `must be in (0, 1] as a float, got ${value}`);
-      return { fraction: value };
+      return countOrFraction(value, name, 1, true);
     };
   },
   /**
