@@ -39,7 +39,7 @@ import {
   type SearchSpace,
   type Trial,
 } from '../src/ml/search';
-import type { Dataset, Params, Task } from '../src/ml/types';
+import { classCount, type Dataset, type Params, type Task } from '../src/ml/types';
 
 interface Case {
   name: string;
@@ -96,7 +96,7 @@ function loadData(c: Case): Dataset {
 /** Mean CV score of a candidate, cached per case (the evaluation is deterministic). */
 function makeObjective(c: Case, data: Dataset): (params: Params) => number {
   const cache = new Map<string, number>();
-  const nClasses = data.task === 'classification' ? (data.classes?.length ?? 2) : 0;
+  const nClasses = data.task === 'classification' ? classCount(data) : 0;
   return (params) => {
     const key = paramsKey(params);
     const hit = cache.get(key);

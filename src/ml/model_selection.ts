@@ -6,7 +6,7 @@
  */
 import { getScorer } from './metrics';
 import { Random } from './random';
-import { Dataset, Estimator, InvalidInputError } from './types';
+import { classCount, Dataset, Estimator, InvalidInputError } from './types';
 
 export interface Split {
   train: Uint32Array;
@@ -123,17 +123,10 @@ export function stratifiedKFold(y: ArrayLike<number>, nClasses: number, nSplits:
   return splitsFromFolds(testFold, nSplits);
 }
 
-function classCountOf(data: Dataset): number {
-  if (data.classes) return data.classes.length;
-  let k = 0;
-  for (let i = 0; i < data.nSamples; i++) k = Math.max(k, data.y[i] + 1);
-  return k;
-}
-
 /** The service's folds: shuffled StratifiedKFold for classification, shuffled KFold for regression. */
 export function cvSplits(data: Dataset, nSplits: number, seed: number): Split[] {
   if (data.task === 'classification') {
-    return stratifiedKFold(data.y, classCountOf(data), nSplits, { shuffle: true, seed });
+    return stratifiedKFold(data.y, classCount(data), nSplits, { shuffle: true, seed });
   }
   return kFold(data.nSamples, nSplits, { shuffle: true, seed });
 }
@@ -159,7 +152,7 @@ export function takeRows(values: Float64Array, rows: Uint32Array): Float64Array 
  * the test rows (predictProba when the scorer needs probabilities). Returns one score per fold.
  */
 export function crossValidate(data: Dataset, makeEstimator: () => Estimator, options: CrossValidateOptions): number[] {
-  const nClasses = data.task === 'classification' ? classCountOf(data) : 0;
+  const nClasses = data.task === 'classification' ? classCount(data) : 0;
   const scorer = getScorer(options.scoring, data.task, data.task === 'classification' ? nClasses : undefined);
   const splits = options.splits ?? cvSplits(data, options.cvFolds, options.seed);
   const scores: number[] = [];

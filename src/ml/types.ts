@@ -25,6 +25,14 @@ export interface Dataset {
   classes?: string[];
 }
 
+/** Number of classes of a classification data set: its labels, or else the largest class index + 1. */
+export function classCount(data: Dataset): number {
+  if (data.classes) return data.classes.length;
+  let k = 0;
+  for (let i = 0; i < data.nSamples; i++) k = Math.max(k, data.y[i] + 1);
+  return k;
+}
+
 /** A bad parameter, value or data set: the caller's fault, never worth retrying. */
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';

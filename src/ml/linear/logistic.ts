@@ -15,7 +15,8 @@
  * Classes absent from the training rows get probability 0 (sklearn's classes_ would not contain
  * them); with a single class present every prediction is that class (sklearn raises).
  */
-import { Dataset, Estimator, InvalidInputError, Params } from '../types';
+import { classCount, Dataset, Estimator, Params } from '../types';
+import { classWeightsByLabel } from '../tree/common';
 import { minimizeLbfgs } from './lbfgs';
 import { ParamReader } from './params';
 
@@ -33,25 +34,6 @@ export function rowMajor(data: Dataset, rows: Uint32Array): Float64Array {
     for (let i = 0; i < n; i++) out[i * d + f] = X[off + rows[i]];
   }
   return out;
-}
-
-function nClassesOf(data: Dataset): number {
-  if (data.classes) return data.classes.length;
-  let k = 0;
-  for (let i = 0; i < data.nSamples; i++) k = Math.max(k, data.y[i] + 1);
-  return k;
-}
-
-/** Per-class weights from {label: weight}: data.classes labels or class indices; others weigh 1. */
-function classWeights(cw: Record<string, number>, data: Dataset, nClasses: number): Float64Array {
-  const weights = new Float64Array(nClasses).fill(1);
-  for (const [label, w] of Object.entries(cw)) {
-    let c = data.classes ? data.classes.indexOf(label) : -1;
-    if (c < 0 && /^\d+$/.test(label) && Number(label) < nClasses) c = Number(label);
-    if (c < 0) throw new InvalidInputError('class_weight', `class "${label}" is not a class of the data set`);
-    weights[c] = w;
-  }
-  return weights;
 }
 
 export class LogisticRegression implements Estimator {
@@ -95,7 +77,7 @@ export class LogisticRegression implements Estimator {
     if (n === 0) throw new Error('LogisticRegression: no training rows');
     const d = data.nFeatures;
     this.nFeatures = d;
-    this.nClasses = Math.max(this.options.nClasses ?? 0, nClassesOf(data));
+    this.nClasses = Math.max(this.options.nClasses ?? 0, classCount(data));
     const yAll = data.y;
     const count = new Float64Array(this.nClasses);
     for (let i = 0; i < n; i++) count[yAll[rows[i]]]++;
@@ -117,7 +99,7 @@ export class LogisticRegression implements Estimator {
     if (this.class_weight === 'balanced') {
       for (let i = 0; i < n; i++) sw[i] = n / (K * count[this.classes_[y[i]]]);
     } else if (this.class_weight !== null) {
-      const w = classWeights(this.class_weight, data, this.nClasses);
+      const w = classWeightsByLabel(this.class_weight, data, this.nClasses);
       for (let i = 0; i < n; i++) sw[i] = w[this.classes_[y[i]]];
     }
     const X = rowMajor(data, rows);

@@ -8,20 +8,12 @@ import { parentPort } from 'worker_threads';
 
 import { createEstimator } from '../estimators';
 import { crossValidate, cvSplits, Split } from '../model_selection';
-import type { Dataset } from '../types';
+import { classCount, type Dataset } from '../types';
 import type { FromWorker, TaskError, TaskMessage, ToWorker } from './protocol';
 
 const datasets = new Map<string, Dataset>();
 /** CV splits per data set key and (folds, seed). */
 const splitCache = new Map<string, Map<string, Split[]>>();
-
-function nClassesOf(data: Dataset): number {
-  if (data.task !== 'classification') return 0;
-  if (data.classes) return data.classes.length;
-  let k = 0;
-  for (let i = 0; i < data.nSamples; i++) k = Math.max(k, data.y[i] + 1);
-  return k;
-}
 
 function toError(err: unknown): TaskError {
   if (err instanceof Error) {
@@ -44,7 +36,7 @@ function evaluate(msg: TaskMessage): FromWorker {
       splits = cvSplits(data, msg.cvFolds, msg.seed);
       byKey.set(splitKey, splits);
     }
-    const nClasses = nClassesOf(data);
+    const nClasses = data.task === 'classification' ? classCount(data) : 0;
     const [score] = crossValidate(data, () => createEstimator(msg.modelType, msg.task, msg.params, nClasses), {
       cvFolds: msg.cvFolds,
       scoring: msg.scoring,

@@ -87,6 +87,12 @@ export function classWeightVector(
     for (let c = 0; c < nClasses; c++) weights[c] = counts[c] > 0 ? total / (present * counts[c]) : 1;
     return weights;
   }
+  return classWeightsByLabel(cw, data, nClasses);
+}
+
+/** Per-class weights from {label: weight}: data.classes labels or class indices; others weigh 1. */
+export function classWeightsByLabel(cw: Record<string, number>, data: Dataset, nClasses: number): Float64Array {
+  const weights = new Float64Array(nClasses).fill(1);
   for (const [label, w] of Object.entries(cw)) {
     let c = data.classes ? data.classes.indexOf(label) : -1;
     if (c < 0 && /^\d+$/.test(label) && Number(label) < nClasses) c = Number(label);
