@@ -352,6 +352,21 @@ describe('multivariate TPE', () => {
     }
   });
 
+  test('samples every active parameter, whatever its name (even one objects inherit, like toString)', () => {
+    const space: SearchSpace = Object.fromEntries([
+      ['booster', { type: 'categorical', choices: ['tree', 'linear'] }],
+      ['depth', { type: 'int', low: 1, high: 5 }],
+      ['toString', { type: 'float', low: 0, high: 1, condition: { param: 'booster', equals: 'tree' } }],
+    ]);
+    validateSearchSpace(space);
+    const f = (p: Params): number => (p.booster === 'tree' ? -Math.abs((p.toString as unknown as number) - 0.5) : -1) - (p.depth as number);
+    for (const multivariate of [true, false]) {
+      const history = study(new TpeSampler(3, { multivariate }), space, f, 20);
+      for (const t of history) expect(Object.keys(t.params).sort()).toEqual(t.params.booster === 'tree' ? ['booster', 'depth', 'toString'] : ['booster', 'depth']);
+      expect(history.some((t) => t.params.booster === 'tree' && t.number >= 10)).toBe(true);
+    }
+  });
+
   test('beats independent sampling on a correlated objective (median best of 20 seeds at 30 trials)', () => {
     const joint: number[] = [];
     const independent: number[] = [];

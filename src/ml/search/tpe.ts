@@ -379,10 +379,13 @@ export class TpeSampler implements Sampler {
     const byRank = [...ranked].sort((a, b) => a.stepKey - b.stepKey || a.loss - b.loss || a.order - b.order);
     const below = byRank.slice(0, nBelow).sort((a, b) => a.order - b.order).map((r) => r.params);
     const above = [...byRank.slice(nBelow).sort((a, b) => a.order - b.order).map((r) => r.params), ...liars];
-    const joint = this.options.multivariate ? parameterOrder(space).filter((name) => !space[name].condition && !isSingle(space[name])) : [];
-    const params: Params = joint.length > 1 ? this.sampleJoint(space, joint, below, above, rng) : {};
-    for (const name of parameterOrder(space)) {
-      if (name in params || !isActive(space, name, params)) continue;
+    const order = parameterOrder(space);
+    const unconditional = order.filter((name) => !space[name].condition && !isSingle(space[name]));
+    // One parameter alone gains nothing from the joint model: the independent path samples it.
+    const joint = this.options.multivariate && unconditional.length > 1 ? unconditional : [];
+    const params: Params = joint.length > 0 ? this.sampleJoint(space, joint, below, above, rng) : {};
+    for (const name of order) {
+      if (joint.includes(name) || !isActive(space, name, params)) continue;
       params[name] = this.sampleParam(space[name], name, below, above, rng);
     }
     return params;
