@@ -29,6 +29,8 @@ export interface ServiceConfig {
   evaluationThreads: number;
   /** Workflow history events after which a tuning run continues as new. */
   historyEventLimit: number;
+  /** Bytes of parsed data sets each worker process keeps for reuse (DATASET_CACHE_BYTES). */
+  datasetCacheBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -46,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     maxIterations: intFromEnv('MAX_ITERATIONS', 5000),
     evaluationThreads: intFromEnv('EVALUATION_THREADS', 0),
     historyEventLimit: intFromEnv('TUNING_HISTORY_EVENT_LIMIT', 10_000),
+    datasetCacheBytes: intFromEnv('DATASET_CACHE_BYTES', 1024 ** 3),
   };
 }

@@ -41,7 +41,7 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: withFaultInjection({
-      ...createActivities({ orm: options.orm, pool, datasets: new DatasetCache(options.orm) }),
+      ...createActivities({ orm: options.orm, pool, datasets: DatasetCache.fromDatabase(options.orm, loadConfig().datasetCacheBytes) }),
       ...createScheduleActivities({ orm: options.orm }),
     }),
     maxConcurrentActivityTaskExecutions: 8,

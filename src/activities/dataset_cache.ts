@@ -1,6 +1,10 @@
 /**
  * Data sets parsed once per worker process into shared typed arrays and reused by every
  * evaluation (data sets are immutable once registered, so the id is a safe cache key).
+ *
+ * The cache is bounded by bytes (DATASET_CACHE_BYTES), least recently used first out: one data
+ * set may be hundreds of MB. Only successful loads are kept, so a failed load never takes the
+ * place of a good entry; a data set larger than the whole bound is served but not kept.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { loadSampleDataset, parseCsv } from '../ml/data/csv';
@@ -14,34 +18,67 @@ interface DatasetRow {
   content: string | null;
 }
 
+export type DatasetLoader = (datasetId: string) => Promise<Dataset>;
+
+/** Memory a parsed data set holds: its typed arrays (names and labels are small beside them). */
+export const datasetBytes = (dataset: Dataset): number => dataset.X.byteLength + dataset.y.byteLength;
+
 export class DatasetCache {
-  private readonly entries = new Map<string, Promise<Dataset>>();
+  /** Loaded data sets in least-recently-used order (Map keeps insertion order). */
+  private readonly entries = new Map<string, { dataset: Dataset; bytes: number }>();
+  /** Loads in progress, shared by concurrent callers; never counted against the bound. */
+  private readonly loading = new Map<string, Promise<Dataset>>();
+  private totalBytes = 0;
 
   constructor(
-    private readonly orm: MikroORM,
-    private readonly maxEntries = 16,
+    private readonly load: DatasetLoader,
+    private readonly maxBytes: number,
   ) {}
 
-  get(datasetId: string): Promise<Dataset> {
-    let entry = this.entries.get(datasetId);
-    if (entry) {
-      // Map keeps insertion order: re-inserting marks the entry as most recently used.
-      this.entries.delete(datasetId);
-    } else {
-      entry = this.load(datasetId);
-      entry.catch(() => this.entries.delete(datasetId));
-    }
-    this.entries.set(datasetId, entry);
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    return entry;
+  /** The cache of the worker: data sets read from the `datasets` table. */
+  static fromDatabase(orm: MikroORM, maxBytes: number): DatasetCache {
+    return new DatasetCache((datasetId) => loadDatasetRow(orm, datasetId), maxBytes);
   }
 
-  private async load(datasetId: string): Promise<Dataset> {
-    const [row] = await this.orm.em
-      .getConnection()
-      .execute<DatasetRow[]>('select task_type, target_column, sample_name, content from datasets where id = ?', [datasetId]);
-    if (!row) throw new NotFoundError(`dataset ${datasetId} does not exist`);
-    if (row.sample_name !== null) return loadSampleDataset(row.sample_name, { shared: true });
-    return parseCsv(row.content!, { targetColumn: row.target_column, task: row.task_type, shared: true });
+  get(datasetId: string): Promise<Dataset> {
+    const entry = this.entries.get(datasetId);
+    if (entry) {
+      // Re-inserting marks the entry as most recently used.
+      this.entries.delete(datasetId);
+      this.entries.set(datasetId, entry);
+      return Promise.resolve(entry.dataset);
+    }
+    let pending = this.loading.get(datasetId);
+    if (!pending) {
+      pending = this.load(datasetId)
+        .then((dataset) => {
+          this.keep(datasetId, dataset);
+          return dataset;
+        })
+        .finally(() => this.loading.delete(datasetId));
+      this.loading.set(datasetId, pending);
+    }
+    return pending;
   }
+
+  private keep(datasetId: string, dataset: Dataset): void {
+    const bytes = datasetBytes(dataset);
+    if (bytes > this.maxBytes) return;
+    this.entries.set(datasetId, { dataset, bytes });
+    this.totalBytes += bytes;
+    for (const [oldestId, oldest] of this.entries) {
+      if (this.totalBytes <= this.maxBytes) break;
+      this.entries.delete(oldestId);
+      this.totalBytes -= oldest.bytes;
+    }
+  }
+}
+
+async function loadDatasetRow(orm: MikroORM, datasetId: string): Promise<Dataset> {
+  const [row] = await orm.em
+    .getConnection()
+    .execute<DatasetRow[]>('select task_type, target_column, sample_name, content from datasets where id = ?', [datasetId]);
+  if (!row) throw new NotFoundError(`dataset ${datasetId} does not exist`);
+  if (row.sample_name !== null) return loadSampleDataset(row.sample_name, { shared: true });
+  return parseCsv(row.content!, { targetColumn: row.target_column, task: row.task_type, shared: true });
 }
