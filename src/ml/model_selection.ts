@@ -1,11 +1,11 @@
 /**
  * Cross-validation splitters and cross_validate, after scikit-learn's KFold, StratifiedKFold and
- * cross_val_score. Folds are reproducible from a seed with our own generator, so the shuffled
- * indices differ from sklearn's (NumPy's RNG); fold sizes and per-class allocation follow sklearn.
- * Train and test indices are returned in ascending order (as sklearn's splitters do).
+ * cross_val_score. Shuffled folds draw from NumPy's legacy RandomState seeded with `seed`, so every
+ * row lands in the same fold as with scikit-learn's `shuffle=True, random_state=seed` (seed in
+ * [0, 2**32 - 1]). Train and test indices are returned in ascending order (as sklearn's splitters do).
  */
 import { getScorer } from './metrics';
-import { Random } from './random';
+import { NumpyRandomState } from './numpy_random';
 import { classCount, Dataset, Estimator, InvalidInputError } from './types';
 
 export interface Split {
@@ -15,6 +15,7 @@ export interface Split {
 
 export interface SplitOptions {
   shuffle?: boolean;
+  /** random_state (default 0); only used when shuffle is set. */
   seed?: number;
 }
 
@@ -50,13 +51,13 @@ function splitsFromFolds(testFold: Uint32Array, nSplits: number): Split[] {
 
 /**
  * KFold: n_samples // n_splits samples per fold, the first n_samples % n_splits folds one more;
- * consecutive blocks of a (seeded) permutation when shuffle is set.
+ * consecutive blocks of `RandomState(seed).shuffle(arange(n))` when shuffle is set.
  */
 export function kFold(n: number, nSplits: number, opts: SplitOptions = {}): Split[] {
   checkSplits(n, nSplits);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  if (opts.shuffle) new Random(opts.seed ?? 0).shuffle(order);
+  if (opts.shuffle) new NumpyRandomState(opts.seed ?? 0).shuffle(order);
   const testFold = new Uint32Array(n);
   const base = Math.floor(n / nSplits);
   const extra = n % nSplits;
@@ -72,7 +73,7 @@ export function kFold(n: number, nSplits: number, opts: SplitOptions = {}): Spli
  * first appearance, the encoded labels sorted, and fold i receives the classes of every
  * n_splits-th sorted label starting at i, so each class is spread as evenly as possible across
  * the folds and fold sizes differ by at most one. Within a class, samples take their folds in
- * index order, or in a seeded random order when shuffle is set.
+ * index order; with shuffle, one RandomState(seed) shuffles each class's fold list in turn.
  *
  * Throws when n_splits exceeds the number of samples or the size of every class (like sklearn);
  * a class smaller than n_splits is allowed (sklearn only warns) and is missing from some folds.
@@ -104,7 +105,7 @@ export function stratifiedKFold(y: ArrayLike<number>, nClasses: number, nSplits:
   for (let k = 0, pos = 0; k < nEncoded; k++) {
     for (let j = 0; j < classCount[k]; j++, pos++) allocation[(pos % nSplits) * nEncoded + k]++;
   }
-  const rng = opts.shuffle ? new Random(opts.seed ?? 0) : null;
+  const rng = opts.shuffle ? new NumpyRandomState(opts.seed ?? 0) : null;
   const testFold = new Uint32Array(n);
   const cursor = new Uint32Array(nEncoded);
   const foldsOfClass: Uint32Array[] = [];

@@ -1,7 +1,8 @@
 /**
- * Splitters against scikit-learn 1.2.1 (test/fixtures/core_cv.json, scripts/fixtures_core.py):
- * unshuffled folds are deterministic and must match exactly; shuffled folds use our own RNG, so
- * only their fold sizes and per-class allocation must match.
+ * Splitters against scikit-learn 1.2.1: unshuffled folds and per-class allocation
+ * (test/fixtures/core_cv.json, scripts/fixtures_core.py), and shuffled folds row by row with the
+ * cross_val_score of deterministic estimators on them (test/fixtures/folds_shuffled.json,
+ * scripts/fixtures_folds.py).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,8 +11,9 @@ import { loadSampleDataset } from '../../src/ml/data/csv';
 import { LogisticRegression, Ridge } from '../../src/ml/linear';
 import { getScorer } from '../../src/ml/metrics';
 import { crossValidate, cvSplits, kFold, meanStd, Split, stratifiedKFold, takeRows } from '../../src/ml/model_selection';
+import { NumpyRandomState } from '../../src/ml/numpy_random';
 import { withStandardScaler } from '../../src/ml/preprocessing';
-import { Dataset, Estimator, InvalidInputError } from '../../src/ml/types';
+import { classCount, Dataset, Estimator, InvalidInputError } from '../../src/ml/types';
 
 interface StratifiedCase {
   name: string;
@@ -31,6 +33,27 @@ interface KFoldCase {
 const fixture: { stratified: StratifiedCase[]; kfold: KFoldCase[] } = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../fixtures/core_cv.json'), 'utf8'),
 );
+interface ShuffledCase {
+  dataset: string;
+  task: 'classification' | 'regression';
+  n_splits: number;
+  seed: number;
+  /** Test fold of row i as the i-th digit. */
+  kfold: string;
+  stratified?: string;
+  scoring: string;
+  scores: number[];
+}
+const shuffledFixture: { cases: ShuffledCase[] } = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../fixtures/folds_shuffled.json'), 'utf8'),
+);
+
+/** The test fold of every row, as a digit string like the fixture's. */
+function foldDigits(splits: Split[], n: number): string {
+  const fold = new Array<string>(n).fill('?');
+  splits.forEach(({ test }, f) => test.forEach((i) => (fold[i] = String(f))));
+  return fold.join('');
+}
 
 function allocation(y: number[], splits: Split[], nClasses: number): number[][] {
   return splits.map(({ test }) => {
@@ -107,6 +130,49 @@ describe('kFold', () => {
   test('errors', () => {
     expect(() => kFold(3, 4)).toThrow(/cannot be greater than the number of samples/);
     expect(() => kFold(10, 1)).toThrow(expect.objectContaining({ field: 'cv_folds' }));
+  });
+});
+
+describe('shuffled folds and cross_val_score match scikit-learn (NumPy RandomState)', () => {
+  const datasets = new Map<string, Dataset>();
+  const load = (name: string): Dataset => {
+    if (!datasets.has(name)) datasets.set(name, loadSampleDataset(name));
+    return datasets.get(name)!;
+  };
+  test.each(shuffledFixture.cases.map((c) => [`${c.dataset} ${c.n_splits} folds seed ${c.seed}`, c] as const))('%s', (_label, c) => {
+    const data = load(c.dataset);
+    const shuffle = { shuffle: true, seed: c.seed };
+    expect(foldDigits(kFold(data.nSamples, c.n_splits, shuffle), data.nSamples)).toBe(c.kfold);
+    if (c.stratified !== undefined) {
+      expect(foldDigits(stratifiedKFold(data.y, classCount(data), c.n_splits, shuffle), data.nSamples)).toBe(c.stratified);
+    }
+    const makeEstimator = c.task === 'classification' ? () => withStandardScaler(new LogisticRegression()) : () => new Ridge();
+    const scores = crossValidate(data, makeEstimator, { cvFolds: c.n_splits, scoring: c.scoring, seed: c.seed });
+    expect(scores).toHaveLength(c.scores.length);
+    scores.forEach((s, f) => expect(Math.abs(s - c.scores[f])).toBeLessThanOrEqual(1e-6));
+  });
+});
+
+describe('NumpyRandomState', () => {
+  test('is MT19937 seeded by init_genrand (std::mt19937 default seed 5489: 10000th output 4123659995)', () => {
+    const rng = new NumpyRandomState(5489);
+    expect(rng.nextUint32()).toBe(3499211612);
+    for (let i = 2; i < 10000; i++) rng.nextUint32();
+    expect(rng.nextUint32()).toBe(4123659995);
+  });
+
+  test('interval stays in [0, max]; seeds outside [0, 2**32 - 1] are refused as NumPy does', () => {
+    const rng = new NumpyRandomState(0);
+    for (const max of [1, 2, 5, 0xffffffff]) {
+      for (let i = 0; i < 200; i++) {
+        const v = rng.interval(max);
+        expect(v >= 0 && v <= max && Number.isInteger(v)).toBe(true);
+      }
+    }
+    expect(rng.interval(0)).toBe(0);
+    expect(() => new NumpyRandomState(-1)).toThrow(RangeError);
+    expect(() => new NumpyRandomState(2 ** 32)).toThrow(RangeError);
+    expect(() => new NumpyRandomState(1.5)).toThrow(RangeError);
   });
 });
 
