@@ -69,19 +69,36 @@ const SHARED = path.resolve(ROOT, process.env.BENCH_SHARED ?? '../shared/bench')
 const DATA_DIR = process.env.BENCH_DATA ?? path.join(os.homedir(), '.cache', 'tuning-service', 'bench-data');
 const PYTHON = '/usr/bin/python3';
 
+const USAGE = `Usage: npm run bench -- [case names...] [--reference run|cached|skip] [--threads N]
+
+  case names         cases of $BENCH_SHARED/cases.json to run (default: all)
+  --reference MODE   run: time scikit-learn too (default); cached: reuse its last results; skip: ours only
+  --threads N        worker threads of our evaluation pool (default: all cores)
+  -h, --help         print this and exit
+
+Environment: BENCH_SHARED (default ../shared/bench), BENCH_DATA (default ~/.cache/tuning-service/bench-data).`;
+
+/** A bad command line: reported with the usage, without a stack trace. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): { cases: string[]; reference: 'run' | 'cached' | 'skip'; threads?: number } {
   const cases: string[] = [];
   let reference: 'run' | 'cached' | 'skip' = 'run';
   let threads: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--reference') reference = argv[++i] as typeof reference;
+    if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a === '--reference') reference = argv[++i] as typeof reference;
     else if (a.startsWith('--reference=')) reference = a.slice(12) as typeof reference;
     else if (a === '--threads') threads = Number(argv[++i]);
     else if (a.startsWith('--threads=')) threads = Number(a.slice(10));
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else cases.push(a);
   }
-  if (!['run', 'cached', 'skip'].includes(reference)) throw new Error(`--reference must be run, cached or skip`);
+  if (!['run', 'cached', 'skip'].includes(reference)) throw new UsageError(`--reference must be run, cached or skip`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads must be an integer >= 1`);
   return { cases, reference, threads };
 }
 
@@ -210,7 +227,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const all = (JSON.parse(fs.readFileSync(path.join(SHARED, 'cases.json'), 'utf8')) as { cases: BenchCase[] }).cases;
   const unknown = args.cases.filter((n) => !all.some((c) => c.name === n));
-  if (unknown.length > 0) throw new Error(`unknown case(s): ${unknown.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
+  if (unknown.length > 0) throw new UsageError(`unknown case(s): ${unknown.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
   const cases = args.cases.length > 0 ? all.filter((c) => args.cases.includes(c.name)) : all;
   ensureData(cases);
   const rows: { case: string; ours: OurResult; sklearn: ReferenceResult | null }[] = [];
@@ -252,6 +269,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : err);
   process.exit(1);
 });
