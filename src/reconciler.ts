@@ -1,12 +1,14 @@
 /**
- * Reconciles `tuning_runs` with Temporal, so no run stays RUNNING without a live workflow.
+ * Reconciles `tuning_runs` and `model_runs` with Temporal, so no run stays RUNNING without a live
+ * workflow.
  *
  * A run is recorded RUNNING before its workflow starts, and its workflow writes the outcome. Two
  * crashes break that pairing, and the reconciler repairs both, for rows RUNNING for longer than a
  * grace period (so a run the API is starting right now is left alone):
- * - the workflow does not exist (the API died between recording the run and starting it): it is
- *   started from the row's `config`, under its usual id, and resumes like any run (trials already
- *   recorded in tuning_trials are reused);
+ * - the workflow does not exist (the API died between recording the run and starting it, or the
+ *   start failed): it is started under its usual id (`tuning-run-<id>` from the row's `config`,
+ *   resuming from the trials already recorded; `model-run-<id>`), or, when the row cannot be
+ *   started (a tuning run without a config), settled FAILED with error_type `WorkflowMissing`;
  * - the workflow is closed (terminated, timed out, cancelled, or failed/completed without writing
  *   the outcome): the row is settled FAILED with error_type `WorkflowClosed`.
  *
@@ -15,16 +17,18 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ServiceConfig } from './config';
+import { failModelRun, setModelRunTaskId } from './db/model_runs';
 import { failTuningRun } from './db/tuning_runs';
-import { tuningWorkflowId } from './temporal/ids';
-import { startTuningWorkflow } from './temporal/start';
+import { trainingWorkflowId, tuningWorkflowId } from './temporal/ids';
+import { startTrainingWorkflow, startTuningWorkflow } from './temporal/start';
 import type { TuningConfig } from './workflows/types';
 
 export interface ReconcileOptions {
   orm: MikroORM;
   client: Client;
-  /** Task queue of the workflows the reconciler starts. */
-  taskQueue: string;
+  /** Task queue and history limit of the workflows the reconciler starts (as the API starts them). */
+  config: Pick<ServiceConfig, 'taskQueue' | 'historyEventLimit'>;
   /** Rows created less than this many seconds ago are left alone. Default 30. */
   graceSeconds?: number;
 }
@@ -32,27 +36,28 @@ export interface ReconcileOptions {
 export interface ReconcileSummary {
   /** Runs whose missing workflow was started. */
   started: string[];
-  /** Runs settled FAILED because their workflow is closed. */
+  /** Runs settled FAILED because their workflow is closed or cannot be started. */
   failed: string[];
   /** Runs that could not be reconciled this time (e.g. Temporal unreachable); retried on the next pass. */
-  errors: { tuningRunId: string; error: string }[];
+  errors: { id: string; error: string }[];
 }
 
 /** Workflow states in which the workflow will never write the run's outcome. */
 const CLOSED: ReadonlySet<WorkflowExecutionStatusName> = new Set(['COMPLETED', 'FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED']);
 
-interface RunningRow {
-  id: string;
-  config: TuningConfig | null;
-  model_run_id: string;
-  model_type: string;
-  user_id: string;
+/** How one kind of row is paired with its workflow. */
+interface RunKind<Row extends { id: string }> {
+  workflowId(id: string): string;
+  /** Starts the row's workflow; returns why it cannot be started, or null once started. */
+  start(row: Row): Promise<string | null>;
+  /** The conditional RUNNING -> FAILED write; false when the row finished meanwhile. */
+  fail(id: string, error: { error: string; error_type: string }): Promise<boolean>;
 }
 
-/** The status of the run's workflow (latest run of its chain), or null when Temporal has no such workflow. */
-async function workflowStatus(client: Client, tuningRunId: string): Promise<{ name: WorkflowExecutionStatusName; closeTime?: Date } | null> {
+/** The status of the workflow (latest run of its chain), or null when Temporal has no such workflow. */
+async function workflowStatus(client: Client, workflowId: string): Promise<{ name: WorkflowExecutionStatusName; closeTime?: Date } | null> {
   try {
-    const description = await client.workflow.getHandle(tuningWorkflowId(tuningRunId)).describe();
+    const description = await client.workflow.getHandle(workflowId).describe();
     return { name: description.status.name, closeTime: description.closeTime };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
@@ -60,9 +65,52 @@ async function workflowStatus(client: Client, tuningRunId: string): Promise<{ na
   }
 }
 
-export async function reconcileTuningRuns({ orm, client, taskQueue, graceSeconds = 30 }: ReconcileOptions): Promise<ReconcileSummary> {
+async function reconcileRows<Row extends { id: string }>(client: Client, rows: Row[], kind: RunKind<Row>): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { started: [], failed: [], errors: [] };
-  const rows = await orm.em.fork().execute<RunningRow[]>(
+  for (const row of rows) {
+    const workflowId = kind.workflowId(row.id);
+    try {
+      const status = await workflowStatus(client, workflowId);
+      if (status === null) {
+        let unstartable: string | null;
+        try {
+          unstartable = await kind.start(row);
+        } catch (err) {
+          // Started meanwhile (by the API or another reconciler): it is live, nothing to do.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          continue;
+        }
+        if (unstartable === null) {
+          summary.started.push(row.id);
+        } else if (await kind.fail(row.id, { error: `workflow ${workflowId} does not exist and ${unstartable}`, error_type: 'WorkflowMissing' })) {
+          summary.failed.push(row.id);
+        }
+      } else if (CLOSED.has(status.name)) {
+        const closed = status.closeTime ? ` at ${status.closeTime.toISOString()}` : '';
+        // Conditional: a run whose workflow wrote the outcome meanwhile is left as it is.
+        const settled = await kind.fail(row.id, {
+          error: `workflow ${workflowId} closed with status ${status.name}${closed} without recording an outcome; the run was settled by the reconciler`,
+          error_type: 'WorkflowClosed',
+        });
+        if (settled) summary.failed.push(row.id);
+      }
+    } catch (err) {
+      summary.errors.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return summary;
+}
+
+interface RunningTuningRow {
+  id: string;
+  config: TuningConfig | null;
+  model_run_id: string;
+  model_type: string;
+  user_id: string;
+}
+
+export async function reconcileTuningRuns({ orm, client, config, graceSeconds = 30 }: ReconcileOptions): Promise<ReconcileSummary> {
+  const rows = await orm.em.fork().execute<RunningTuningRow[]>(
     `select tr.id, tr.config, tr.model_run_id, mr.model_type, e.user_id
        from tuning_runs tr
        join model_runs mr on mr.id = tr.model_run_id
@@ -71,45 +119,55 @@ export async function reconcileTuningRuns({ orm, client, taskQueue, graceSeconds
       order by tr.created_at`,
     [graceSeconds],
   );
-  for (const row of rows) {
-    try {
-      const status = await workflowStatus(client, row.id);
-      if (status === null) {
-        if (!row.config) {
-          // Nothing to start it from (only rows created outside the API can lack a config).
-          const settled = await failTuningRun(orm, row.id, {
-            error: `workflow ${tuningWorkflowId(row.id)} does not exist and the run has no config to start it from`,
-            error_type: 'WorkflowMissing',
-          });
-          if (settled) summary.failed.push(row.id);
-          continue;
-        }
-        try {
-          await startTuningWorkflow(
-            client,
-            { taskQueue },
-            { tuningRunId: row.id, config: row.config },
-            { modelRunId: row.model_run_id, userId: row.user_id, modelType: row.model_type },
-          );
-          summary.started.push(row.id);
-        } catch (err) {
-          // Started meanwhile (by the API or another reconciler): it is live, nothing to do.
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-      } else if (CLOSED.has(status.name)) {
-        const closed = status.closeTime ? ` at ${status.closeTime.toISOString()}` : '';
-        // Conditional: a run whose workflow wrote the outcome meanwhile is left as it is.
-        const settled = await failTuningRun(orm, row.id, {
-          error: `workflow ${tuningWorkflowId(row.id)} closed with status ${status.name}${closed} without recording an outcome; the run was settled by the reconciler`,
-          error_type: 'WorkflowClosed',
-        });
-        if (settled) summary.failed.push(row.id);
-      }
-    } catch (err) {
-      summary.errors.push({ tuningRunId: row.id, error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-  return summary;
+  return reconcileRows(client, rows, {
+    workflowId: tuningWorkflowId,
+    async start(row) {
+      // Only rows created outside the API can lack a config.
+      if (!row.config) return 'the run has no config to start it from';
+      await startTuningWorkflow(
+        client,
+        config,
+        { tuningRunId: row.id, config: row.config },
+        { modelRunId: row.model_run_id, userId: row.user_id, modelType: row.model_type },
+      );
+      return null;
+    },
+    fail: (id, error) => failTuningRun(orm, id, error),
+  });
+}
+
+interface RunningModelRow {
+  id: string;
+  model_type: string;
+  cv_folds: number;
+  scoring: string;
+  dataset_name: string;
+}
+
+export async function reconcileModelRuns({ orm, client, config, graceSeconds = 30 }: ReconcileOptions): Promise<ReconcileSummary> {
+  const rows = await orm.em.fork().execute<RunningModelRow[]>(
+    `select mr.id, mr.model_type, mr.cv_folds, mr.scoring, d.name as dataset_name
+       from model_runs mr
+       join experiments e on e.id = mr.experiment_id
+       join datasets d on d.id = e.dataset_id
+      where mr.status = 'running' and mr.created_at < now() - make_interval(secs => ?)
+      order by mr.created_at`,
+    [graceSeconds],
+  );
+  return reconcileRows(client, rows, {
+    workflowId: trainingWorkflowId,
+    async start(row) {
+      const workflowId = await startTrainingWorkflow(client, config, row.id, {
+        modelType: row.model_type,
+        datasetName: row.dataset_name,
+        cvFolds: row.cv_folds,
+        scoring: row.scoring,
+      });
+      await setModelRunTaskId(orm, row.id, workflowId);
+      return null;
+    },
+    fail: (id, error) => failModelRun(orm, id, error),
+  });
 }
 
 export interface ReconcileLoop {
@@ -118,8 +176,8 @@ export interface ReconcileLoop {
 }
 
 /**
- * Runs reconcileTuningRuns now and then every intervalMs (default 60 s; passes never overlap).
- * Outcomes and errors are logged; an error never stops the loop.
+ * Runs reconcileModelRuns and reconcileTuningRuns now and then every intervalMs (default 60 s;
+ * passes never overlap). Outcomes and errors are logged; an error never stops the loop.
  */
 export function startReconcileLoop(options: ReconcileOptions & { intervalMs?: number; log?: (message: string) => void }): ReconcileLoop {
   const intervalMs = options.intervalMs ?? 60_000;
@@ -127,13 +185,16 @@ export function startReconcileLoop(options: ReconcileOptions & { intervalMs?: nu
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<void> = Promise.resolve();
+  const report = (what: string) => ({ started, failed, errors }: ReconcileSummary) => {
+    if (started.length > 0) log(`reconciler: started the missing workflows of ${what} ${started.join(', ')}`);
+    if (failed.length > 0) log(`reconciler: settled FAILED ${what} whose workflow is closed or cannot start: ${failed.join(', ')}`);
+    for (const { id, error } of errors) log(`reconciler: ${what} ${id}: ${error}`);
+  };
   const tick = () => {
-    pass = reconcileTuningRuns(options)
-      .then(({ started, failed, errors }) => {
-        if (started.length > 0) log(`reconciler: started the missing workflows of tuning runs ${started.join(', ')}`);
-        if (failed.length > 0) log(`reconciler: settled FAILED tuning runs whose workflow is closed: ${failed.join(', ')}`);
-        for (const { tuningRunId, error } of errors) log(`reconciler: tuning run ${tuningRunId}: ${error}`);
-      })
+    pass = reconcileModelRuns(options)
+      .then(report('model runs'))
+      .then(() => reconcileTuningRuns(options))
+      .then(report('tuning runs'))
       .catch((err: unknown) => log(`reconciler: pass failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {
         if (!stopped) {

@@ -45,9 +45,10 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
       ...createScheduleActivities({ orm: options.orm }),
     }),
     maxConcurrentActivityTaskExecutions: 8,
-    // Heartbeats carry cancellation back to activities: keep them frequent so a cancel is prompt.
-    defaultHeartbeatThrottleInterval: '5 seconds',
-    maxHeartbeatThrottleInterval: '5 seconds',
+    // Heartbeats carry cancellation back to activities: at most a second apart, so a stop or a
+    // cancel reaches a running fit within about a second.
+    defaultHeartbeatThrottleInterval: '1 second',
+    maxHeartbeatThrottleInterval: '1 second',
   });
   let running: Promise<void> | undefined;
   return {
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   });
   // Runs left RUNNING by a crash: resumed or settled at start-up, then every 60 s (src/reconciler.ts).
   const client = await connectClient(config.temporalAddress, config.temporalNamespace);
-  const reconciler = startReconcileLoop({ orm, client, taskQueue: config.taskQueue });
+  const reconciler = startReconcileLoop({ orm, client, config });
   await tuningWorker.run();
   await reconciler.stop();
   await client.connection.close();

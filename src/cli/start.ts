@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const client = await connectClient(temporalAddress, config.temporalNamespace);
   stops.unshift(() => client.connection.close());
   // Runs left RUNNING by a crash: resumed or settled now, then every 60 s (src/reconciler.ts).
-  const reconciler = startReconcileLoop({ orm, client, taskQueue: config.taskQueue });
+  const reconciler = startReconcileLoop({ orm, client, config });
   stops.unshift(() => reconciler.stop());
   const server = createApp({ orm, temporal: client, config }).listen(config.apiPort, config.apiHost);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

@@ -532,7 +532,7 @@ export async function runningWithoutLiveWorkflow(env: FaultEnv, olderThan?: stri
 
 /** The reconciler, as the worker runs it, with no grace period. */
 export const reconcileNow = (env: FaultEnv, graceSeconds = 0) =>
-  reconcileTuningRuns({ orm: env.orm, client: env.client, taskQueue: env.config.taskQueue, graceSeconds });
+  reconcileTuningRuns({ orm: env.orm, client: env.client, config: env.config, graceSeconds });
 
 export { sleep, tail };
 

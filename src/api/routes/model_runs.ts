@@ -1,21 +1,27 @@
 /**
  * Model runs: a model type with given hyperparameters, cross-validated by TrainModelWorkflow; once
- * COMPLETED it can be tuned. Deleting one deletes its tuning runs (ON DELETE CASCADE).
+ * COMPLETED it can be tuned. Deleting one stops its workflows, then deletes its tuning runs
+ * (ON DELETE CASCADE).
  */
 import { Router } from 'express';
-import { QueryOrder, raw } from '@mikro-orm/core';
+import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { bestTuningRunId } from '../../db/best_runs';
+import { failModelRun } from '../../db/model_runs';
 import { ModelRun, TuningRun, TuningStatus } from '../../entities';
 import { validateParams } from '../../ml/estimators';
 import { defaultScoring, getScorer } from '../../ml/metrics';
-import { startTrainingWorkflow } from '../../temporal/start';
-import { tuningWorkflowId } from '../../temporal/ids';
+import { startTrainingWorkflow, stopWorkflow } from '../../temporal/start';
+import { trainingWorkflowId, tuningWorkflowId } from '../../temporal/ids';
 import type { ApiDeps } from '../app';
-import { notFound, unprocessable } from '../errors';
+import { HttpError, unprocessable } from '../errors';
 import { ownedExperiment, ownedModelRun } from '../ownership';
 import { createModelRunSchema, listTuningRunsQuery } from '../schemas';
 import { checkModelType, underField } from '../validation';
 import { modelRunView, tuningRunView } from '../views';
 import { deleteModelRunSchedules } from './schedules';
+
+const bestQuery = z.object({ scoring: z.string().min(1).max(100).optional() });
 
 export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
@@ -40,13 +46,21 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
       scoring,
     });
     await em.flush();
-    const workflowId = await startTrainingWorkflow(
-      temporal,
-      config,
-      { modelRunId: modelRun.id },
-      `train ${body.model_type} on data set ${dataset.name} (${body.cv_folds}-fold CV, ${scoring})`,
-    );
-    modelRun.taskId = workflowId;
+    modelRun.taskId = trainingWorkflowId(modelRun.id);
+    try {
+      await startTrainingWorkflow(temporal, config, modelRun.id, {
+        modelType: body.model_type,
+        datasetName: dataset.name,
+        cvFolds: body.cv_folds,
+        scoring,
+      });
+    } catch (err) {
+      // The reconciler may have started it already (a slow start): that is the workflow we wanted.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        await failModelRun(orm, modelRun.id, { error: `could not start the training workflow: ${(err as Error).message}`, error_type: 'WorkflowStartError' });
+        throw new HttpError(503, 'Temporal is not reachable; the model run was recorded as failed, retry later');
+      }
+    }
     await em.flush();
     res.status(202).json(modelRunView(modelRun));
   });
@@ -60,15 +74,17 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
     const modelRun = await ownedModelRun(em, req.userId, req.params.id);
     await deleteModelRunSchedules(orm, temporal, modelRun.id);
     const running = await em.find(TuningRun, { modelRun, status: TuningStatus.RUNNING }, { fields: ['id'] });
-    // Stop the workflows first so none writes to rows the cascade is about to remove.
-    await Promise.all(
-      running.map((run) =>
-        temporal.workflow
-          .getHandle(tuningWorkflowId(run.id))
-          .terminate('model run deleted')
-          .catch(() => undefined),
-      ),
-    );
+    // Stop the workflows first, and wait until they are closed, so none writes to rows the cascade
+    // is about to remove. Only when every one is closed (or never existed) is the row deleted.
+    const stops = await Promise.allSettled([
+      stopWorkflow(temporal, trainingWorkflowId(modelRun.id), 'model run deleted'),
+      ...running.map((run) => stopWorkflow(temporal, tuningWorkflowId(run.id), 'model run deleted')),
+    ]);
+    const failure = stops.find((stop): stop is PromiseRejectedResult => stop.status === 'rejected');
+    if (failure) {
+      const reason = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
+      throw new HttpError(503, `could not stop the model run's workflows (${reason}); nothing was deleted, retry later`);
+    }
     await em.nativeDelete(ModelRun, { id: modelRun.id });
     res.status(204).end();
   });
@@ -89,16 +105,20 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
     res.json(runs.map((run) => ({ ...tuningRunView(run), best_score: (run.results?.best_score as number | undefined) ?? null })));
   });
 
-  /** The completed tuning run with the highest best_score, as the seed's "best tuning run" query. */
+  /**
+   * The completed tuning run with the highest best_score among those scored with `?scoring=`
+   * (default: the model run's scoring), as the seed's "best tuning run" query.
+   */
   router.get('/model-runs/:id/tuning-runs/best', async (req, res) => {
+    const query = bestQuery.parse(req.query);
     const em = orm.em.fork();
     const modelRun = await ownedModelRun(em, req.userId, req.params.id);
-    const best = await em.findOne(
-      TuningRun,
-      { modelRun, status: TuningStatus.COMPLETED },
-      { orderBy: { [raw((alias) => `(${alias}.results->>'best_score')::float`)]: QueryOrder.DESC_NULLS_LAST } },
-    );
-    if (!best) throw notFound('completed tuning run of model run', modelRun.id);
+    const scoring = query.scoring ?? modelRun.scoring;
+    const dataset = modelRun.experiment.dataset;
+    getScorer(scoring, dataset.taskType, dataset.classes?.length); // InvalidInputError('scoring', ...) answers 422
+    const bestId = await bestTuningRunId(em, modelRun.id, { scoring });
+    const best = bestId === null ? null : await em.findOneOrFail(TuningRun, { id: bestId });
+    if (!best) throw new HttpError(404, `model run ${modelRun.id} has no completed tuning run scored with ${scoring}`);
     res.json({ ...tuningRunView(best), best_params: best.bestParams, results: best.results });
   });
 

@@ -4,6 +4,7 @@
  */
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { warmStartMismatch } from '../../db/best_runs';
 import { failTuningRun, listTrials } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ServiceConfig } from '../../config';
@@ -109,6 +110,8 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
     if (body.parent_tuning_run_id) {
       parent = await em.findOne(TuningRun, { id: body.parent_tuning_run_id, modelRun });
       if (!parent) throw unprocessable('parent_tuning_run_id', 'no tuning run of this model run has that id');
+      const mismatch = warmStartMismatch(parent, { scoring: tuning.scoring, cvFolds: tuning.cv_folds });
+      if (mismatch) throw unprocessable('parent_tuning_run_id', mismatch);
     }
 
     const run = em.create(TuningRun, {
@@ -134,7 +137,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
       await startTuningWorkflow(
         temporal,
         config,
-        { tuningRunId: run.id, config: tuning, historyEventLimit: config.historyEventLimit },
+        { tuningRunId: run.id, config: tuning },
         { modelRunId: modelRun.id, userId: req.userId, modelType: modelRun.modelType },
       );
     } catch (err) {
