@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { bestTuningRunId } from '../db/best_runs';
 import { createTuningRun } from '../db/tuning_runs';
 import { InvalidStateError, RecordNotFoundError } from '../db/errors';
 import { tuningWorkflowId } from '../temporal/ids';
@@ -19,6 +20,8 @@ export interface ScheduledTuningInput {
   /** The request's tags; 'scheduled' and 'schedule:<scheduleId>' are added to each run. */
   tags: string[];
   userNotes: string | null;
+  /** The API's TUNING_HISTORY_EVENT_LIMIT when the schedule was created, passed to each run's TuningWorkflow. */
+  historyEventLimit?: number;
 }
 
 export interface RecordScheduledRunInput extends ScheduledTuningInput {
@@ -44,7 +47,8 @@ export function createScheduleActivities({ orm }: { orm: MikroORM }) {
   return {
     /**
      * Records a RUNNING tuning run for a scheduled action, linked (parent_tuning_run_id) to the best
-     * COMPLETED tuning run of the model run so far, by results.best_score. Idempotent by tuningRunId.
+     * COMPLETED tuning run of the model run so far with the same scoring and cv_folds (a warm start
+     * compares like with like), by results.best_score. Idempotent by tuningRunId.
      */
     async recordScheduledTuningRun(input: RecordScheduledRunInput): Promise<ScheduledRunRecord> {
       const connection = orm.em.fork().getConnection();
@@ -63,14 +67,10 @@ export function createScheduleActivities({ orm }: { orm: MikroORM }) {
         // A retry after the insert committed: answer what was recorded.
         return { tuningRunId: input.tuningRunId, parentTuningRunId: existing.parent_tuning_run_id, config: existing.config, userId: owner.user_id, modelType: owner.model_type };
       }
-      const [best] = await connection.execute<{ id: string }[]>(
-        `select id from tuning_runs
-          where model_run_id = ? and status = 'completed'
-          order by (results->>'best_score')::float desc nulls last, created_at desc
-          limit 1`,
-        [input.modelRunId],
-      );
-      const parentTuningRunId = best?.id ?? null;
+      const parentTuningRunId = await bestTuningRunId(orm.em.fork(), input.modelRunId, {
+        scoring: input.config.scoring,
+        cvFolds: input.config.cv_folds,
+      });
       const config: TuningConfig = { ...input.config, parent_tuning_run_id: parentTuningRunId };
       try {
         await createTuningRun(orm.em, {

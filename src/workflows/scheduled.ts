@@ -1,8 +1,9 @@
 /**
  * ScheduledTuningWorkflow: one action of a tuning schedule (POST /tuning/schedules). Records an
  * ordinary tuning run (tags 'scheduled' and 'schedule:<id>', parent = the model run's best
- * completed run so far, as a warm start), then runs it as the child TuningWorkflow
- * `tuning-run-<id>`, with the search attributes and memo of a run started from the API.
+ * completed run so far with the same scoring and cv_folds, as a warm start), then runs it as the
+ * child TuningWorkflow `tuning-run-<id>`, with the search attributes, memo and history limit of a
+ * run started from the API.
  *
  * Overlap policies act on this workflow. CANCEL_OTHER cancels it: the run is then cancelled the
  * way a user cancels one (the `cancel` signal: it ends FAILED, error_type Cancelled, keeping its best
@@ -66,7 +67,7 @@ export async function ScheduledTuningWorkflow(input: ScheduledTuningInput): Prom
     startChild(TuningWorkflow, {
       workflowId: tuningWorkflowId(tuningRunId),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [{ tuningRunId, config }],
+      args: [{ tuningRunId, config, historyEventLimit: input.historyEventLimit }],
       cancellationType: ChildWorkflowCancellationType.ABANDON,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       typedSearchAttributes: [

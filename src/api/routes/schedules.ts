@@ -1,9 +1,10 @@
 /**
  * Tuning schedules: a Temporal Schedule per row of tuning_schedules that re-tunes a model run. Every
  * action runs ScheduledTuningWorkflow, which records an ordinary tuning run (tags 'scheduled' and
- * 'schedule:<id>', parent = the model run's best completed run so far) and runs it as the child
- * TuningWorkflow `tuning-run-<id>`. A schedule belongs to its model run's user; it goes with the
- * model run (DELETE /model-runs/{id} calls deleteModelRunSchedules before deleting the row).
+ * 'schedule:<id>', parent = the model run's best completed run so far with the same scoring and
+ * cv_folds) and runs it as the child TuningWorkflow `tuning-run-<id>`. A schedule belongs to its
+ * model run's user; it goes with the model run (DELETE /model-runs/{id} calls
+ * deleteModelRunSchedules before deleting the row).
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -25,6 +26,7 @@ import { HttpError, notFound, unprocessable } from '../errors';
 import { ownedModelRun } from '../ownership';
 import { tuneSchema } from '../schemas';
 import { tuningRunView } from '../views';
+import { stopWorkflow } from '../../temporal/start';
 import { tuningConfig } from './tuning';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -172,23 +174,23 @@ async function scheduleView(em: EntityManager, temporal: Client, row: TuningSche
 }
 
 /**
- * Deletes the Temporal schedules of a model run and terminates their running actions (their tuning
- * runs are RUNNING rows, which DELETE /model-runs/{id} terminates next); the rows go with the model
- * run (ON DELETE CASCADE). Call before deleting the model run. Returns how many there were.
+ * Deletes the Temporal schedules of a model run and stops their running actions (cancelled, so each
+ * cancels its tuning run, which ends FAILED, Cancelled); the rows go with the model run (ON DELETE
+ * CASCADE). Call before deleting the model run. Returns how many there were; an error from
+ * Temporal (other than a schedule or workflow already gone) answers 503.
  */
 export async function deleteModelRunSchedules(orm: MikroORM, client: Client, modelRunId: string): Promise<number> {
   const rows = await orm.em.fork().find(TuningSchedule, { modelRun: modelRunId }, { fields: ['id', 'scheduleId'] });
+  const goneIs404 = (err: unknown) => {
+    if (!(err instanceof HttpError && err.status === 404)) throw err;
+  };
   await Promise.all(
     rows.map(async (row) => {
       const handle = client.schedule.getHandle(row.scheduleId);
-      const running = await handle.describe().then(
-        (d) => d.info.runningActions.map((a) => a.workflow.workflowId),
-        () => [] as string[],
-      );
-      await temporalCall('delete the schedule', () => handle.delete()).catch((err) => {
-        if (!(err instanceof HttpError && err.status === 404)) throw err;
-      });
-      await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('model run deleted').catch(() => undefined)));
+      const description = await temporalCall('describe the schedule', () => handle.describe()).catch(goneIs404);
+      await temporalCall('delete the schedule', () => handle.delete()).catch(goneIs404);
+      const running = description?.info.runningActions.map((a) => a.workflow.workflowId) ?? [];
+      await Promise.all(running.map((id) => temporalCall('stop a scheduled run', () => stopWorkflow(client, id, 'model run deleted'))));
     }),
   );
   return rows.length;
@@ -226,6 +228,7 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
       config: tuning,
       tags: tune.tags,
       userNotes: tune.user_notes,
+      historyEventLimit: config.historyEventLimit,
     };
     try {
       await temporalCall(
