@@ -9,6 +9,23 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+function listFromEnv(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/**
+ * Largest value of each cost-driving estimator parameter the API accepts (model runs, grid values,
+ * distribution bounds); documented with their variables in the README.
+ */
+export interface ParameterLimits {
+  n_estimators: number;
+  max_iter: number;
+  max_depth: number;
+  max_leaf_nodes: number;
+  n_neighbors: number;
+  max_bins: number;
+}
+
 export interface ServiceConfig {
   /** External PostgreSQL; when unset the start command runs an embedded one in stateDir. */
   databaseUrl?: string;
@@ -31,6 +48,18 @@ export interface ServiceConfig {
   historyEventLimit: number;
   /** Bytes of parsed data sets each worker process keeps for reuse (DATASET_CACHE_BYTES). */
   datasetCacheBytes: number;
+  /** Largest cost-driving parameter values (MAX_N_ESTIMATORS, MAX_ITER, ...). */
+  parameterLimits: ParameterLimits;
+  /** Largest estimated cost of one evaluation, in the units of src/ml/cost.ts (MAX_EVALUATION_COST). */
+  maxEvaluationCost: number;
+  /** Longest duration a request may give, e.g. time_budget_seconds (MAX_DURATION_SECONDS). */
+  maxDurationSeconds: number;
+  /** Body limits in bytes: JSON requests, data-set uploads, and any compressed body once inflated. */
+  jsonBodyLimitBytes: number;
+  datasetBodyLimitBytes: number;
+  inflatedBodyLimitBytes: number;
+  /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; empty: none). */
+  corsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -49,5 +78,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     evaluationThreads: intFromEnv('EVALUATION_THREADS', 0),
     historyEventLimit: intFromEnv('TUNING_HISTORY_EVENT_LIMIT', 10_000),
     datasetCacheBytes: intFromEnv('DATASET_CACHE_BYTES', 1024 ** 3),
+    parameterLimits: {
+      n_estimators: intFromEnv('MAX_N_ESTIMATORS', 5000),
+      max_iter: intFromEnv('MAX_ITER', 10_000),
+      max_depth: intFromEnv('MAX_DEPTH', 1000),
+      max_leaf_nodes: intFromEnv('MAX_LEAF_NODES', 1_000_000),
+      n_neighbors: intFromEnv('MAX_N_NEIGHBORS', 10_000),
+      max_bins: intFromEnv('MAX_BINS', 255),
+    },
+    maxEvaluationCost: intFromEnv('MAX_EVALUATION_COST', 1e11),
+    maxDurationSeconds: intFromEnv('MAX_DURATION_SECONDS', 30 * 24 * 3600),
+    jsonBodyLimitBytes: intFromEnv('JSON_BODY_LIMIT', 1024 ** 2),
+    datasetBodyLimitBytes: intFromEnv('DATASET_BODY_LIMIT', 200 * 1024 ** 2),
+    inflatedBodyLimitBytes: intFromEnv('INFLATED_BODY_LIMIT', 32 * 1024 ** 2),
+    corsOrigins: listFromEnv(env.CORS_ORIGINS),
   };
 }

@@ -1,5 +1,6 @@
 /** The Express application: HTTP only; persistence through MikroORM, work through Temporal. */
-import express from 'express';
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ServiceConfig } from '../config';
@@ -10,6 +11,7 @@ import { experimentRoutes } from './routes/experiments';
 import { modelRunRoutes } from './routes/model_runs';
 import { scheduleRoutes } from './routes/schedules';
 import { tuningRoutes } from './routes/tuning';
+import { rejectNulCharacters } from './validation';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -17,17 +19,58 @@ export interface ApiDeps {
   config: ServiceConfig;
 }
 
+/**
+ * A body parser with two limits: `limit` bytes for a plain body, and for a compressed one at most
+ * `inflatedLimit` bytes once inflated (the body parser counts the inflated bytes), so a small gzip
+ * body cannot expand into a large one.
+ */
+function bodyParser(parse: (limit: number) => RequestHandler, limit: number, inflatedLimit: number): RequestHandler {
+  const plain = parse(limit);
+  const compressed = parse(Math.min(limit, inflatedLimit));
+  return (req, res, next) => {
+    const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    return (encoding === 'identity' ? plain : compressed)(req, res, next);
+  };
+}
+
+/** CORS: off unless CORS_ORIGINS lists origins ("*" for any); answers preflights for listed origins. */
+function corsPolicy(origins: readonly string[]): RequestHandler {
+  const anyOrigin = origins.includes('*');
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (origin === undefined || !(anyOrigin || origins.includes(origin))) return next();
+    res.set('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
+    res.vary('Origin');
+    if (req.method !== 'OPTIONS' || !req.get('access-control-request-method')) return next();
+    res.set('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
+    res.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Content-Encoding');
+    res.set('Access-Control-Max-Age', '600');
+    res.status(204).end();
+  };
+}
+
 export function createApp(deps: ApiDeps): express.Express {
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(corsPolicy(config.corsOrigins));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(express.json({ limit: '200mb' }));
-  app.use(express.text({ type: ['text/csv', 'text/plain'], limit: '200mb' }));
 
   const api = express.Router();
+  // Authenticated first, so an anonymous request's body is never read.
   api.use(authenticate(deps.orm));
+  // Data-set uploads (CSV, or JSON carrying it) are large; every other body is small JSON.
+  const uploadLimit = config.datasetBodyLimitBytes;
+  api.post(
+    '/datasets',
+    bodyParser((limit) => express.json({ limit }), uploadLimit, config.inflatedBodyLimitBytes),
+    bodyParser((limit) => express.text({ type: ['text/csv', 'text/plain'], limit }), uploadLimit, config.inflatedBodyLimitBytes),
+  );
+  api.use(bodyParser((limit) => express.json({ limit }), config.jsonBodyLimitBytes, config.inflatedBodyLimitBytes));
+  api.use(rejectNulCharacters);
   api.use(datasetRoutes(deps));
   api.use(experimentRoutes(deps));
   api.use(modelRunRoutes(deps));

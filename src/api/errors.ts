@@ -29,13 +29,39 @@ function fromZod(error: ZodError): HttpError {
   return new HttpError(422, detail.map((d) => `${d.field}: ${d.reason}`).join('; '), detail);
 }
 
+/**
+ * The body parser's and the router's own client errors (they carry a 4xx `status`): a body over
+ * its limit (inflated size for compressed bodies), an unknown charset or Content-Encoding, a
+ * corrupt compressed body, a malformed percent-encoding in the path.
+ */
+function fromHttpLibrary(err: { status: number; type?: string; code?: string; message: string; limit?: number; encoding?: string; charset?: string }): HttpError {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new HttpError(400, `malformed JSON body: ${err.message}`);
+    case 'entity.too.large':
+      return new HttpError(413, `request body too large: the limit for this request is ${err.limit} bytes (after decompression)`);
+    case 'encoding.unsupported':
+      return new HttpError(415, `unsupported Content-Encoding "${err.encoding}"; use gzip, deflate, br or none`);
+    case 'charset.unsupported':
+      return new HttpError(415, `unsupported charset "${err.charset}" in Content-Type; use utf-8`);
+    default:
+      // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR): the body does not match its Content-Encoding.
+      if (err.code?.startsWith('Z_')) return new HttpError(400, `corrupt compressed body: ${err.message}`);
+      return new HttpError(err.status, err.message);
+  }
+}
+
+function isClientError(err: unknown): err is Error & { status: number } {
+  const status: unknown = err instanceof Error ? (err as Error & { status?: unknown }).status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   let error: HttpError;
   if (err instanceof HttpError) error = err;
   else if (err instanceof ZodError) error = fromZod(err);
   else if (err instanceof InvalidInputError) error = unprocessable(err.field, err.reason);
-  else if (err?.type === 'entity.parse.failed') error = new HttpError(400, `malformed JSON body: ${err.message}`);
-  else if (err?.type === 'entity.too.large') error = new HttpError(413, 'request body too large');
+  else if (isClientError(err)) error = fromHttpLibrary(err);
   else {
     console.error('unhandled API error', err);
     error = new HttpError(500, 'internal error');

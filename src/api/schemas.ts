@@ -2,18 +2,29 @@
 import { z } from 'zod';
 import { TUNING_METHODS } from '../workflows/types';
 
-const paramValue = z.union([z.number().finite(), z.string(), z.boolean(), z.null()]);
-const params = z.record(paramValue);
+/** Longest string parameter value (a class_weight object as JSON fits easily). */
+const MAX_PARAM_STRING = 10_000;
+/** Most hyperparameters one model run may give (no estimator has half as many). */
+const MAX_PARAMS = 100;
+/** Names of things that fit a line: scoring names, model types, sample names, column names. */
+const shortName = z.string().min(1).max(200);
+
+const paramValue = z.union([z.number().finite(), z.string().max(MAX_PARAM_STRING), z.boolean(), z.null()]);
+const params = z
+  .record(z.string().max(200), paramValue)
+  .refine((p) => Object.keys(p).length <= MAX_PARAMS, { message: `at most ${MAX_PARAMS} parameters` });
 const uuid = z.string().uuid();
+/** Seconds; bounded further by MAX_DURATION_SECONDS in the routes. */
+const duration = z.number().finite().positive();
 
 export const createDatasetSchema = z
   .object({
     name: z.string().min(1).max(200).optional(),
     /** A built-in sample: iris, wine, breast_cancer, digits, diabetes. */
-    sample: z.string().optional(),
+    sample: shortName.optional(),
     /** An uploaded CSV: header row, numeric features, one target column. */
     csv: z.string().min(1).max(200 * 1024 * 1024).optional(),
-    target_column: z.string().min(1).optional(),
+    target_column: shortName.optional(),
     task_type: z.enum(['classification', 'regression']).optional(),
   })
   .strict();
@@ -29,10 +40,10 @@ export const createExperimentSchema = z
 export const createModelRunSchema = z
   .object({
     experiment_id: uuid,
-    model_type: z.string().min(1),
+    model_type: shortName,
     hyperparameters: params.default({}),
     cv_folds: z.number().int().min(2).max(50).default(5),
-    scoring: z.string().optional(),
+    scoring: shortName.optional(),
   })
   .strict();
 
@@ -41,17 +52,17 @@ export const tuneSchema = z
     model_run_id: uuid,
     tuning_method: z.enum(TUNING_METHODS),
     /** grid_search (and random_search, as lists to sample from): values per parameter. */
-    param_grid: z.record(z.array(paramValue)).optional(),
+    param_grid: z.record(z.string().max(200), z.array(paramValue)).optional(),
     /** random_search / bayesian: typed distributions, checked by validateSearchSpace. */
     param_distributions: z.record(z.unknown()).optional(),
     cv_folds: z.number().int().min(2).max(50).default(5),
-    scoring: z.string().optional(),
+    scoring: shortName.optional(),
     n_iter: z.number().int().min(1).optional(),
     top_n: z.number().int().min(1).max(1000).default(20),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     sampler: z.enum(['tpe', 'gp']).default('tpe'),
     pruner: z.enum(['none', 'median', 'successive_halving']).default('none'),
-    time_budget_seconds: z.number().positive().nullable().default(null),
+    time_budget_seconds: duration.nullable().default(null),
     target_score: z.number().finite().nullable().default(null),
     parallelism: z.number().int().min(1).max(64).default(2),
     batch_size: z.number().int().min(1).max(1000).optional(),
@@ -65,9 +76,9 @@ export type TuneRequest = z.infer<typeof tuneSchema>;
 
 export const listTuningRunsQuery = z.object({
   status: z.enum(['running', 'completed', 'failed']).optional(),
-  tag: z.string().optional(),
+  tag: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
 });
 
 export const cancelSchema = z.object({ reason: z.string().max(1000).optional() }).strict();
@@ -76,7 +87,7 @@ export const cancelSchema = z.object({ reason: z.string().max(1000).optional() }
 export const budgetSchema = z
   .object({
     n_iter: z.number().int().min(1).optional(),
-    time_budget_seconds: z.number().positive().nullable().optional(),
+    time_budget_seconds: duration.nullable().optional(),
     parallelism: z.number().int().min(1).max(64).optional(),
   })
   .strict()

@@ -1,7 +1,11 @@
 /** Checks shared by the routes, as 422s naming the field (InvalidInputErrors are 422s already, see errors.ts). */
-import { MODEL_TYPES } from '../ml/estimators';
-import { InvalidInputError, type Task } from '../ml/types';
+import type { RequestHandler } from 'express';
+import type { ParameterLimits } from '../config';
+import { MODEL_TYPES, validateParams } from '../ml/estimators';
+import type { SearchSpace } from '../ml/search';
+import { InvalidInputError, type ParamValue, type Params, type Task } from '../ml/types';
 import { unprocessable } from './errors';
+import { checkParameterLimit } from './limits';
 
 /** Re-raises an estimator's parameter error under the request field that carried it. */
 export function underField<T>(prefix: string, check: () => T): T {
@@ -18,3 +22,69 @@ export function checkModelType(modelType: string, task: Task): void {
   if (!spec) throw unprocessable('model_type', `unknown model type "${modelType}"; expected one of ${Object.keys(MODEL_TYPES).join(', ')}`);
   if (!spec.tasks.includes(task)) throw unprocessable('model_type', `${modelType} does not support ${task}`);
 }
+
+export interface ModelContext {
+  modelType: string;
+  task: Task;
+  /** The model run's own hyperparameters, which every candidate starts from. */
+  base: Params;
+  limits: ParameterLimits;
+}
+
+/** One value a tuning run may try, checked on its own against the operator's limits and the estimator (field: where it was given). */
+function checkCandidateValue(field: string, name: string, value: ParamValue, model: ModelContext): void {
+  checkParameterLimit(field, name, value, model.limits);
+  try {
+    validateParams(model.modelType, model.task, { ...model.base, [name]: value });
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    throw unprocessable(field, err.field === name ? err.reason : `${err.field}: ${err.reason}`);
+  }
+}
+
+/** Every listed value, so a typo fails here rather than mid-run (field `param_grid.<name>[i]`). */
+export function checkGridValues(grid: Record<string, ParamValue[]>, model: ModelContext): void {
+  for (const [name, values] of Object.entries(grid)) {
+    values.forEach((value, i) => checkCandidateValue(`param_grid.${name}[${i}]`, name, value, model));
+  }
+}
+
+/** Every categorical choice and both ends of every range (fields `param_distributions.<name>.choices[i]`, `.low`, `.high`). */
+export function checkSpaceValues(space: SearchSpace, model: ModelContext): void {
+  for (const [name, distribution] of Object.entries(space)) {
+    const field = `param_distributions.${name}`;
+    if (distribution.type === 'categorical') {
+      distribution.choices.forEach((choice, i) => checkCandidateValue(`${field}.choices[${i}]`, name, choice, model));
+    } else {
+      checkCandidateValue(`${field}.high`, name, distribution.high, model);
+      checkCandidateValue(`${field}.low`, name, distribution.low, model);
+    }
+  }
+}
+
+/** The path of the first string (or object key) holding a NUL character, or null. PostgreSQL cannot store one. */
+function nulCharacterAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulCharacterAt(value[i], `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const field = path ? `${path}.${key}` : key;
+      if (key.includes('\0')) return field;
+      const found = nulCharacterAt(item, field);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+/** 422 for a NUL character anywhere in the query or the body (a raw CSV body is the field `csv`). */
+export const rejectNulCharacters: RequestHandler = (req, _res, next) => {
+  const inQuery = nulCharacterAt(req.query, 'query');
+  const inBody = typeof req.body === 'string' ? nulCharacterAt(req.body, 'csv') : nulCharacterAt(req.body, '');
+  const field = inQuery ?? inBody;
+  next(field === null ? undefined : unprocessable(field || '(body)', 'must not contain a NUL character (\\u0000)'));
+};

@@ -179,7 +179,7 @@ describe('validation', () => {
     ['unknown scoring', { ...grid, scoring: 'accurracy' }, 'scoring'],
     ['regression scoring on a classifier', { ...grid, scoring: 'r2' }, 'scoring'],
     ['unknown parameter', { tuning_method: 'grid_search', param_grid: { max_dept: [2] } }, 'param_grid.max_dept'],
-    ['bad grid value', { tuning_method: 'grid_search', param_grid: { min_samples_leaf: [0] } }, 'param_grid.min_samples_leaf'],
+    ['bad grid value', { tuning_method: 'grid_search', param_grid: { min_samples_leaf: [0] } }, 'param_grid.min_samples_leaf[0]'],
     ['grid without param_grid', { tuning_method: 'grid_search' }, 'param_grid'],
     ['grid above the size limit', { tuning_method: 'grid_search', param_grid: { max_depth: [1, 2, 3, 4, 5, 6, 7, 8], min_samples_leaf: [1, 2, 3, 4, 5, 6, 7, 8], n_estimators: [1, 2, 3, 4, 5, 6, 7, 8] } }, 'param_grid'],
     ['low above high', { tuning_method: 'random_search', param_distributions: { max_depth: { type: 'int', low: 5, high: 2 } } }, 'param_distributions.max_depth'],

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { Dataset, User } from '../../entities';
 import { isSampleDatasetName, loadSampleDataset, parseCsv, SAMPLE_DATASETS } from '../../ml/data/csv';
-import { InvalidInputError, type Dataset as MlDataset } from '../../ml/types';
+import type { Dataset as MlDataset } from '../../ml/types';
 import type { ApiDeps } from '../app';
 import { unprocessable } from '../errors';
 import { ownedDataset } from '../ownership';
@@ -28,18 +28,21 @@ export function datasetRoutes({ orm }: ApiDeps): Router {
       if (!isSampleDatasetName(body.sample)) {
         throw unprocessable('sample', `unknown sample "${body.sample}"; expected one of ${Object.keys(SAMPLE_DATASETS).join(', ')}`);
       }
+      const { targetColumn, task } = SAMPLE_DATASETS[body.sample];
+      if (body.target_column !== undefined && body.target_column !== targetColumn) {
+        throw unprocessable('target_column', `the sample ${body.sample} has the target column "${targetColumn}", not "${body.target_column}"`);
+      }
+      if (body.task_type !== undefined && body.task_type !== task) {
+        throw unprocessable('task_type', `the sample ${body.sample} is a ${task} data set`);
+      }
       parsed = loadSampleDataset(body.sample);
       name = body.name ?? body.sample;
     } else {
       if (body.csv === undefined) throw unprocessable('csv', 'required (or give sample)');
       if (!body.target_column) throw unprocessable('target_column', 'required with csv');
       if (!body.task_type) throw unprocessable('task_type', 'required with csv: classification or regression');
-      try {
-        parsed = parseCsv(body.csv, { targetColumn: body.target_column, task: body.task_type });
-      } catch (err) {
-        if (err instanceof InvalidInputError) throw unprocessable('csv', err.message);
-        throw err;
-      }
+      // InvalidInputError('csv' | 'target_column', ...) answers 422 naming the field.
+      parsed = parseCsv(body.csv, { targetColumn: body.target_column, task: body.task_type });
       name = body.name ?? 'uploaded data set';
     }
     const em = orm.em.fork();

@@ -17,6 +17,7 @@ import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedExperiment, ownedModelRun } from '../ownership';
 import { createModelRunSchema, listTuningRunsQuery } from '../schemas';
+import { checkEvaluationCost, checkParameterLimits, datasetShape } from '../limits';
 import { checkModelType, underField } from '../validation';
 import { modelRunView, tuningRunView } from '../views';
 import { deleteModelRunSchedules } from './schedules';
@@ -33,10 +34,13 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
     const { dataset } = experiment;
     const task = dataset.taskType;
     checkModelType(body.model_type, task);
+    checkParameterLimits('hyperparameters', body.hyperparameters, config.parameterLimits);
     underField('hyperparameters', () => validateParams(body.model_type, task, body.hyperparameters));
     const scoring = body.scoring ?? defaultScoring(task);
     getScorer(scoring, task, dataset.classes?.length); // InvalidInputError('scoring', ...) answers 422
     if (body.cv_folds > dataset.nSamples) throw unprocessable('cv_folds', `${body.cv_folds} folds for ${dataset.nSamples} samples`);
+    const costContext = { modelType: body.model_type, task, cvFolds: body.cv_folds, shape: datasetShape(dataset), config };
+    checkEvaluationCost('hyperparameters', body.hyperparameters, costContext);
 
     const modelRun = em.create(ModelRun, {
       experiment,

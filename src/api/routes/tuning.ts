@@ -8,7 +8,7 @@ import { warmStartMismatch } from '../../db/best_runs';
 import { failTuningRun, listTrials } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ServiceConfig } from '../../config';
-import { paramNames, validateParams } from '../../ml/estimators';
+import { paramNames } from '../../ml/estimators';
 import { getScorer } from '../../ml/metrics';
 import { gridSize, validateParamGrid, validateSearchSpace, type SearchSpace } from '../../ml/search';
 import type { ModelRun } from '../../entities';
@@ -21,7 +21,8 @@ import { ownedModelRun, ownedTuningRun } from '../ownership';
 import { budgetSchema, cancelSchema, tuneSchema, type TuneRequest } from '../schemas';
 import { cancelSignal, progressQuery, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
-import { underField } from '../validation';
+import { checkDuration, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
+import { checkGridValues, checkSpaceValues, type ModelContext } from '../validation';
 
 /** Checks the request against the model run and turns it into the workflow's full configuration. */
 export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: ServiceConfig): TuningConfig {
@@ -31,6 +32,9 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
   const scoring = body.scoring ?? modelRun.scoring;
   getScorer(scoring, task, dataset.classes?.length); // InvalidInputError('scoring', ...) answers 422
   if (body.cv_folds > dataset.nSamples) throw unprocessable('cv_folds', `${body.cv_folds} folds for ${dataset.nSamples} samples`);
+  checkDuration('time_budget_seconds', body.time_budget_seconds, limits);
+  const model: ModelContext = { modelType: modelRun.modelType, task, base: modelRun.hyperparameters, limits: limits.parameterLimits };
+  const costContext: CostContext = { modelType: modelRun.modelType, task, cvFolds: body.cv_folds, shape: datasetShape(dataset), config: limits };
 
   let space: SearchSpace | undefined;
   let total: number;
@@ -38,21 +42,19 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
     if (!body.param_grid) throw unprocessable('param_grid', 'required for grid_search');
     if (body.param_distributions) throw unprocessable('param_distributions', 'not used by grid_search; give param_grid');
     validateParamGrid(body.param_grid, allowed);
-    // Each listed value must be acceptable on its own, so a typo fails here rather than mid-run.
-    for (const [name, values] of Object.entries(body.param_grid)) {
-      for (const value of values) {
-        underField('param_grid', () => validateParams(modelRun.modelType, task, { ...modelRun.hyperparameters, [name]: value }));
-      }
-    }
     total = gridSize(body.param_grid);
+    // Counted before any value is checked, so a huge grid costs no more than its size to refuse.
     if (total > limits.maxGridSize) {
       throw unprocessable('param_grid', `${total} combinations is above the limit of ${limits.maxGridSize} (MAX_GRID_SIZE)`);
     }
+    checkGridValues(body.param_grid, model);
+    checkTuningCost('param_grid', modelRun.hyperparameters, body.param_grid, costContext);
   } else {
     if (body.param_grid && body.param_distributions) throw unprocessable('param_grid', 'give param_grid or param_distributions, not both');
     if (body.param_grid && body.tuning_method === 'random_search') {
       // Like RandomizedSearchCV, lists are sampled uniformly.
       validateParamGrid(body.param_grid, allowed);
+      checkGridValues(body.param_grid, model);
       space = Object.fromEntries(Object.entries(body.param_grid).map(([k, choices]) => [k, { type: 'categorical', choices }]));
     } else if (body.param_distributions) {
       space = body.param_distributions as SearchSpace;
@@ -60,6 +62,8 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
       throw unprocessable('param_distributions', `required for ${body.tuning_method}`);
     }
     validateSearchSpace(space, allowed);
+    if (!body.param_grid) checkSpaceValues(space, model);
+    checkTuningCost(body.param_grid ? 'param_grid' : 'param_distributions', modelRun.hyperparameters, spaceBounds(space), costContext);
     total = body.n_iter ?? 10;
     if (total > limits.maxIterations) throw unprocessable('n_iter', `${total} is above the limit of ${limits.maxIterations} (MAX_ITERATIONS)`);
   }
@@ -99,6 +103,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
 
   router.post('/tuning/tune', async (req, res) => {
+    checkTuningRequestSize(req.body, config);
     const body = tuneSchema.parse(req.body ?? {});
     const em = orm.em.fork();
     const modelRun = await ownedModelRun(em, req.userId, body.model_run_id);
@@ -198,6 +203,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
   /** Changes a running run's n_iter, time budget or parallelism (a Temporal update, validated by the workflow). */
   router.patch('/tuning/tune/:id', async (req, res) => {
     const body = budgetSchema.parse(req.body ?? {});
+    checkDuration('time_budget_seconds', body.time_budget_seconds, config);
     const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
     if (run.status !== TuningStatus.RUNNING) throw new HttpError(409, `tuning run ${run.id} is already ${run.status}`);
     if (body.n_iter !== undefined && body.n_iter > config.maxIterations) {
