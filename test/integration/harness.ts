@@ -162,3 +162,33 @@ export async function completedModelRun(
   expect(done.body.status).toBe('completed');
   return { datasetId: dataset.body.id, experimentId: experiment.body.id, modelRunId: modelRun.body.id };
 }
+
+/** A trial as GET /tuning/tune/{id}/trials lists it. */
+export interface TrialView {
+  number: number;
+  params: Record<string, unknown>;
+  state: 'COMPLETE' | 'PRUNED' | 'FAILED';
+  scores: number[];
+  mean_score: number | null;
+  std_score: number | null;
+}
+
+/** The tuning endpoints of one model run, called with the owner's token. */
+export function tuningCalls(h: Harness, modelRunId: string) {
+  const status = (id: string) => call(h, 'GET', `/tuning/tune/${id}/status`, { token: h.token });
+  return {
+    /** POST /tuning/tune; expects 202 and returns the new run's id. */
+    async start(body: Record<string, unknown>): Promise<string> {
+      const response = await call(h, 'POST', '/tuning/tune', { token: h.token, body: { model_run_id: modelRunId, ...body } });
+      expect([response.status, response.body]).toEqual([202, expect.objectContaining({ tuning_run_id: expect.any(String) })]);
+      return response.body.tuning_run_id;
+    },
+    status,
+    patch: (id: string, body: Record<string, unknown>) => call(h, 'PATCH', `/tuning/tune/${id}`, { token: h.token, body }),
+    cancel: (id: string) => call(h, 'POST', `/tuning/tune/${id}/cancel`, { token: h.token, body: {} }),
+    results: async (id: string) => (await call(h, 'GET', `/tuning/tune/${id}/results`, { token: h.token })).body,
+    trials: async (id: string): Promise<TrialView[]> => (await call(h, 'GET', `/tuning/tune/${id}/trials`, { token: h.token })).body.trials,
+    /** The status once the run is no longer RUNNING. */
+    finished: (id: string, timeoutMs = 240_000) => waitFor(() => status(id), (r) => r.body.status !== 'running', timeoutMs),
+  };
+}
