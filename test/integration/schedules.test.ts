@@ -5,15 +5,21 @@
  * run, validation and ownership.
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { Experiment, ModelRun, TuningSchedule } from '../../src/entities';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { completeTuningRun, createTuningRun } from '../../src/db/tuning_runs';
+import { Experiment, ModelRun, ModelRunStatus, TuningSchedule } from '../../src/entities';
+import type { TuningWorkflowInput } from '../../src/workflows/types';
 import { call, closedWorkflow, completedModelRun, startHarness, waitFor, type Harness } from './harness';
+
+/** Not the default (10,000), so a scheduled run started without it shows. */
+const HISTORY_EVENT_LIMIT = 4321;
 
 let h: Harness;
 let modelRunId: string;
 let experimentId: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ historyEventLimit: HISTORY_EVENT_LIMIT });
   ({ modelRunId, experimentId } = await completedModelRun(h, { sample: 'iris', modelType: 'decision_tree', hyperparameters: {} }));
 }, 300_000);
 
@@ -22,6 +28,8 @@ afterAll(async () => {
 });
 
 const SCHEDULE_GRID = { max_depth: [3, 4, null], criterion: ['gini', 'entropy'] };
+/** 4,500 combinations: still evaluating when the test acts on the run. */
+const BIG_GRID = { max_depth: Array.from({ length: 30 }, (_, i) => i + 1), min_samples_split: Array.from({ length: 30 }, (_, i) => i + 2), min_samples_leaf: [1, 2, 3, 4, 5] };
 const scheduleBody = (extra: Record<string, unknown> = {}) => ({
   model_run_id: modelRunId,
   tuning_method: 'grid_search',
@@ -54,10 +62,27 @@ async function nthScheduledRun(scheduleId: string, n: number) {
   return status.body;
 }
 
-/** The model run's completed runs, best first (ties: newest first). */
+/**
+ * Runs written straight to the table that a warm start must not pick although their best_score is
+ * higher: another metric, other folds; and one still RUNNING.
+ */
+const decoys = { otherScoring: '', otherFolds: '', lossWorse: '', lossBetter: '', running: '' };
+
+/** Records a run of `modelRun` with its outcome, as a finished workflow would (status RUNNING when no results). */
+async function recordRun(modelRun: string, results?: { scoring_metric: string; cv_folds: number; best_score: number }): Promise<string> {
+  const config = { tuning_method: 'grid_search', param_grid: { max_depth: [2] }, cv_folds: results?.cv_folds ?? 3, scoring: results?.scoring_metric ?? 'accuracy' };
+  const run = await createTuningRun(h.db.orm.em, { modelRunId: modelRun, tuningMethod: 'grid_search', config });
+  if (results) {
+    const outcome = { ...results, total_combinations: 1, tuning_time: 0.1, tuning_method: 'grid_search', all_results: [], error: null };
+    expect(await completeTuningRun(h.db.orm, run.id, { max_depth: 2 }, outcome)).toBe(true);
+  }
+  return run.id;
+}
+
+/** The model run's completed runs comparable with the schedule's (accuracy, 3 folds), best first (ties: newest first). */
 async function completedRuns() {
   const list = await call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?status=completed`, { token: h.token });
-  return [...list.body].sort((a: any, b: any) => b.best_score - a.best_score || Date.parse(b.created_at) - Date.parse(a.created_at));
+  return list.body.filter((run: any) => !Object.values(decoys).includes(run.tuning_run_id)).sort((a: any, b: any) => b.best_score - a.best_score || Date.parse(b.created_at) - Date.parse(a.created_at));
 }
 
 describe('validation and authorization', () => {
@@ -140,7 +165,57 @@ describe('a schedule re-tunes its model run', () => {
     expect((await finished(weakRunId)).body.status).toBe('completed');
     expect((await finished(strongRunId)).body.status).toBe('completed');
     expect((await completedRuns())[0].tuning_run_id).toBe(strongRunId);
+    decoys.otherScoring = await recordRun(modelRunId, { scoring_metric: 'f1_macro', cv_folds: 3, best_score: 0.999 });
+    decoys.otherFolds = await recordRun(modelRunId, { scoring_metric: 'accuracy', cv_folds: 5, best_score: 0.999 });
+    decoys.lossWorse = await recordRun(modelRunId, { scoring_metric: 'neg_log_loss', cv_folds: 3, best_score: -0.5 });
+    decoys.lossBetter = await recordRun(modelRunId, { scoring_metric: 'neg_log_loss', cv_folds: 3, best_score: -0.1 });
+    decoys.running = await recordRun(modelRunId);
   }, 300_000);
+
+  test('GET /best: only completed runs with the requested scoring (default: the model run\'s) compete, higher is better', async () => {
+    const best = (query = '') => call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs/best${query}`, { token: h.token });
+    const byDefault = await best();
+    expect([byDefault.status, byDefault.body.tuning_run_id, byDefault.body.results.scoring_metric]).toEqual([200, decoys.otherFolds, 'accuracy']);
+    expect((await best('?scoring=accuracy')).body.tuning_run_id).toBe(decoys.otherFolds);
+    expect((await best('?scoring=f1_macro')).body.tuning_run_id).toBe(decoys.otherScoring);
+    // A loss is negated (scikit-learn's convention), so the best is still the highest score.
+    expect((await best('?scoring=neg_log_loss')).body).toMatchObject({ tuning_run_id: decoys.lossBetter, results: { best_score: -0.1 } });
+    const none = await best('?scoring=balanced_accuracy');
+    expect([none.status, none.body.error]).toEqual([404, expect.stringMatching(/no completed tuning run scored with balanced_accuracy/)]);
+    const wrongTask = await best('?scoring=r2');
+    expect([wrongTask.status, wrongTask.body.detail?.[0]?.field]).toEqual([422, 'scoring']);
+  });
+
+  test('POST /tuning/tune refuses a parent not completed, of another model run, or with another scoring or cv_folds (422 parent_tuning_run_id)', async () => {
+    const em = h.db.orm.em.fork();
+    const otherModelRun = em.create(ModelRun, {
+      experiment: em.getReference(Experiment, experimentId),
+      modelType: 'decision_tree',
+      hyperparameters: {},
+      cvFolds: 3,
+      scoring: 'accuracy',
+      status: ModelRunStatus.COMPLETED,
+    });
+    await em.flush();
+    const foreignParent = await recordRun(otherModelRun.id, { scoring_metric: 'accuracy', cv_folds: 3, best_score: 0.9 });
+    for (const [parent, extra, reason] of [
+      [decoys.running, {}, /the parent run is running; only a completed run/],
+      [foreignParent, {}, /no tuning run of this model run has that id/],
+      [decoys.otherScoring, {}, /scored with f1_macro, this run with accuracy/],
+      [decoys.otherScoring, { scoring: 'accuracy' }, /scored with f1_macro, this run with accuracy/],
+      [decoys.lossBetter, { scoring: 'f1_macro' }, /scored with neg_log_loss, this run with f1_macro/],
+      [decoys.otherFolds, {}, /used 5-fold CV, this run 3-fold/],
+      [strongRunId, { cv_folds: 5 }, /used 3-fold CV, this run 5-fold/],
+    ] as const) {
+      const response = await call(h, 'POST', '/tuning/tune', {
+        token: h.token,
+        body: { model_run_id: modelRunId, tuning_method: 'grid_search', param_grid: { max_depth: [2] }, cv_folds: 3, parent_tuning_run_id: parent, ...extra },
+      });
+      expect([response.status, response.body.detail?.[0]?.field]).toEqual([422, 'parent_tuning_run_id']);
+      expect(response.body.detail[0].reason).toMatch(reason);
+    }
+    expect((await call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?status=running`, { token: h.token })).body.map((r: any) => r.tuning_run_id)).toEqual([decoys.running]);
+  });
 
   test('POST creates the Temporal schedule and the row', async () => {
     const created = await createSchedule(scheduleBody({ note: 'weekly re-tune', jitter_seconds: 30 }));
@@ -191,7 +266,7 @@ describe('a schedule re-tunes its model run', () => {
     expect((await call(h, 'GET', `/tuning/schedules/${id}`, { token: h.token })).body.state.paused).toBe(false);
   });
 
-  test('trigger: a new tuning run warm-started from the best earlier run, run as a child workflow', async () => {
+  test('trigger: a new tuning run warm-started from the best earlier run with the same scoring and cv_folds, run as a child workflow', async () => {
     const triggered = await call(h, 'POST', `/tuning/schedules/${schedule.id}/trigger`, { token: h.token, body: {} });
     expect(triggered.status).toBe(202);
     firstRun = await nthScheduledRun(schedule.id, 1);
@@ -207,6 +282,10 @@ describe('a schedule re-tunes its model run', () => {
 
     const child = await closedWorkflow(h, `tuning-run-${firstRun.tuning_run_id}`);
     expect(child.status.name).toBe('COMPLETED');
+    // Started with the API's history limit, like a run started by POST /tuning/tune.
+    const history = await h.env.client.workflow.getHandle(`tuning-run-${firstRun.tuning_run_id}`).fetchHistory();
+    const childInput = defaultPayloadConverter.fromPayload<TuningWorkflowInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+    expect(childInput.historyEventLimit).toBe(HISTORY_EVENT_LIMIT);
     expect(child.parentExecution?.workflowId).toMatch(new RegExp(`^scheduled-tuning-${schedule.id}`));
     const attributes = child.searchAttributes as Record<string, unknown[]>;
     expect(attributes).toMatchObject({
@@ -305,8 +384,7 @@ describe('a schedule re-tunes its model run', () => {
    * has ended and the second has completed.
    */
   async function overlappingActions(policy: string) {
-    const bigGrid = { max_depth: Array.from({ length: 30 }, (_, i) => i + 1), min_samples_split: Array.from({ length: 30 }, (_, i) => i + 2), min_samples_leaf: [1, 2, 3, 4, 5] };
-    const created = await createSchedule(scheduleBody({ param_grid: bigGrid, time_budget_seconds: 15, overlap_policy: policy, tags: [] }));
+    const created = await createSchedule(scheduleBody({ param_grid: BIG_GRID, time_budget_seconds: 15, overlap_policy: policy, tags: [] }));
     expect(created.status).toBe(201);
     const id = created.body.id;
     const runsOf = () => call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?tag=${encodeURIComponent(`schedule:${id}`)}`, { token: h.token });
@@ -350,15 +428,26 @@ describe('a schedule re-tunes its model run', () => {
     expect((await call(h, 'DELETE', `/tuning/schedules/${id}`, { token: h.token })).status).toBe(204);
   }, 300_000);
 
-  test('deleting the model run deletes its schedules in Temporal and in the table', async () => {
+  test('deleting the model run deletes its schedules in Temporal and in the table, and stops their running actions first', async () => {
     const ids: any[] = [];
-    for (const extra of [{ cron: '@daily', interval_seconds: undefined }, { interval_seconds: 3600, paused: true }]) {
+    for (const extra of [{ cron: '@daily', interval_seconds: undefined }, { interval_seconds: 3600, paused: true }, { param_grid: BIG_GRID, tags: [] }]) {
       const created = await createSchedule(scheduleBody(extra));
       expect(created.status).toBe(201);
       ids.push(created.body);
     }
+    const busy = ids[2].id;
+    expect((await call(h, 'POST', `/tuning/schedules/${busy}/trigger`, { token: h.token, body: {} })).status).toBe(202);
+    const runsOf = () => call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?tag=${encodeURIComponent(`schedule:${busy}`)}`, { token: h.token });
+    const run = (await waitFor(runsOf, (r) => r.body.length === 1 && r.body[0].n_iterations > 0)).body[0];
+    expect(run.status).toBe('running');
+    // A trigger's default overlap policy (allow_all) leaves the action out of running_actions.
+    const [action] = (await call(h, 'GET', `/tuning/schedules/${busy}`, { token: h.token })).body.info.recent_actions;
+
     const deleted = await call(h, 'DELETE', `/model-runs/${modelRunId}`, { token: h.token });
     expect(deleted.status).toBe(204);
+    // Both closed by the time DELETE answered: nothing keeps running against the deleted rows.
+    expect((await h.env.client.workflow.getHandle(action.workflow_id, action.run_id).describe()).status.name).toBe('CANCELLED');
+    expect((await h.env.client.workflow.getHandle(run.workflow_id).describe()).status.name).not.toBe('RUNNING');
     for (const s of ids) {
       await expect(h.env.client.schedule.getHandle(s.schedule_id).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
     }

@@ -189,8 +189,12 @@ export async function deleteModelRunSchedules(orm: MikroORM, client: Client, mod
       const handle = client.schedule.getHandle(row.scheduleId);
       const description = await temporalCall('describe the schedule', () => handle.describe()).catch(goneIs404);
       await temporalCall('delete the schedule', () => handle.delete()).catch(goneIs404);
-      const running = description?.info.runningActions.map((a) => a.workflow.workflowId) ?? [];
-      await Promise.all(running.map((id) => temporalCall('stop a scheduled run', () => stopWorkflow(client, id, 'model run deleted'))));
+      // Temporal tracks running actions only under an overlap policy other than allow_all (a trigger's
+      // default): the recent ones are stopped too (a closed one is a no-op).
+      const actions = new Set(
+        [...(description?.info.runningActions ?? []), ...(description?.info.recentActions.map((a) => a.action) ?? [])].map((a) => a.workflow.workflowId),
+      );
+      await Promise.all([...actions].map((id) => temporalCall('stop a scheduled run', () => stopWorkflow(client, id, 'model run deleted'))));
     }),
   );
   return rows.length;
