@@ -117,6 +117,55 @@ describe('EvaluationPool', () => {
     expect(forSecond).toEqual([1, 2, 3, 4]);
   });
 
+  test('a stop ends the batch in the middle of a fold: unfinished candidates are marked stopped, the threads are replaced', async () => {
+    const dataset = load('breast_cancer', 'classification', true);
+    const stop = new AbortController();
+    const options = {
+      datasetKey: 'breast_cancer',
+      dataset,
+      modelType: 'random_forest',
+      task: 'classification' as Task,
+      // Far too long to finish: the stop must cut it.
+      candidates: [{ n_estimators: 5000, random_state: 0 }, { n_estimators: 5000, random_state: 1 }],
+      cvFolds: 5,
+      scoring: 'accuracy',
+      seed: 0,
+      signal: stop.signal,
+    };
+    const evaluating = pool.evaluate(options);
+    // The fits progress (tree nodes counted in shared memory) while they run.
+    const before = pool.progressOf(options);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(pool.progressOf(options)).not.toBe(before);
+    expect(pool.load().busyThreads).toBe(2);
+    stop.abort();
+    const evaluations = await evaluating;
+    expect(evaluations.map((e) => e.stopped)).toEqual([true, true]);
+    expect(pool.load()).toEqual({ busyThreads: 0, queuedUnits: 0 });
+    // The replaced threads serve the next batch.
+    const [next] = await pool.evaluate({ ...options, signal: undefined, candidates: [{ n_estimators: 5, random_state: 0 }] });
+    expect(next.scores).toHaveLength(5);
+    expect(next.stopped).toBeUndefined();
+  });
+
+  test('a progress or pruning callback that throws rejects the batch instead of dropping a trial', async () => {
+    const dataset = load('iris', 'classification', true);
+    const base = { datasetKey: 'iris', dataset, modelType: 'decision_tree', task: 'classification' as Task, cvFolds: 3, scoring: 'accuracy', seed: 0 };
+    const candidates = [{ max_depth: 2 }, { max_depth: 3 }];
+    await expect(
+      pool.evaluate({ ...base, candidates, onProgress: () => {
+        throw new Error('recording failed');
+      } }),
+    ).rejects.toThrow('recording failed');
+    await expect(
+      pool.evaluate({ ...base, candidates, shouldPrune: () => {
+        throw new Error('pruner failed');
+      } }),
+    ).rejects.toThrow('pruner failed');
+    // The pool is still usable afterwards.
+    expect(await pool.evaluate({ ...base, candidates })).toHaveLength(2);
+  });
+
   test('evaluates a non-shared data set and rejects after close', async () => {
     const dataset = load('wine', 'classification', false);
     const evaluations = await pool.evaluate({

@@ -13,6 +13,7 @@
  *   loss, with scikit-learn's rule (no improvement > tol over n_iter_no_change iterations).
  * Missing values (NaN) are not supported (InvalidInputError).
  */
+import { tick } from '../progress';
 import { Random } from '../random';
 import { argmaxRows, checkRows, classTargets, classWeightVector, notFitted, regressionTargets } from '../tree/common';
 import type { EstimatorOptions } from '../tree/decision_tree';
@@ -641,18 +642,19 @@ abstract class BaseHistGradientBoosting implements Estimator {
     const iterations: HistTree[][] = [];
     const maxIter = p.max_iter as number;
     for (let it = 0; it < maxIter; it++) {
-      // Gradients and hessians (half losses, like scikit-learn).
+      tick();
+      // Gradients and hessians (half losses, like scikit-learn), rounded to float32 as scikit-learn stores them.
       for (let i = 0; i < n; i++) {
         const r = trainRows[i];
         const w = wOf(r);
         const y = yOf(r);
         if (!this.classification) {
-          g[r] = w * (raw[r] - y);
+          g[r] = Math.fround(w * (raw[r] - y));
           h[r] = w;
         } else if (K === 1) {
           const pr = 1 / (1 + Math.exp(-raw[r]));
-          g[r] = w * (pr - y);
-          h[r] = w * pr * (1 - pr);
+          g[r] = Math.fround(w * (pr - y));
+          h[r] = Math.fround(w * pr * (1 - pr));
         } else {
           let m = -Infinity;
           for (let k = 0; k < K; k++) m = Math.max(m, raw[r * K + k]);
@@ -663,8 +665,8 @@ abstract class BaseHistGradientBoosting implements Estimator {
           }
           for (let k = 0; k < K; k++) {
             const pk = prob[k] / z;
-            gradK[k][r] = w * (pk - (y === k ? 1 : 0));
-            hessK[k][r] = w * pk * (1 - pk);
+            gradK[k][r] = Math.fround(w * (pk - (y === k ? 1 : 0)));
+            hessK[k][r] = Math.fround(w * pk * (1 - pk));
           }
         }
       }

@@ -4,6 +4,7 @@
  * decrease of the objective, `maxiter` iterations, 10 correction pairs, at most 50 line-search
  * steps; first step of length 1/||g||).
  */
+import { tick } from '../progress';
 
 export interface LbfgsOptions {
   maxIter: number;
@@ -70,6 +71,7 @@ export function minimizeLbfgs(fun: Objective, x0: Float64Array, options: LbfgsOp
   let nIter = 0;
   let converged = false;
   while (nIter < options.maxIter) {
+    tick();
     // d = -H g (two-loop recursion).
     for (let i = 0; i < n; i++) d[i] = -g[i];
     const m = S.length;

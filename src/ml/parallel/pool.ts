@@ -14,10 +14,18 @@
  *   candidate's next fold score (in fold order) is known; returning true skips its remaining
  *   folds and marks it `pruned`.
  * - A thread that dies (out of memory, ...) is replaced and its unit retried once.
+ * - Stopping: when `signal` aborts, queued units are dropped and the threads still fitting one of
+ *   the batch's units are terminated and replaced, so the CPU is free within moments even in the
+ *   middle of a long fold; unfinished candidates resolve `stopped` with the folds they finished.
+ * - Liveness: every thread counts its progress (tree nodes, boosting iterations, optimiser steps)
+ *   in shared memory; `progressOf(opts)` changes while the batch's fits move (or, while some of
+ *   its units wait for a thread, while the pool's do), so a caller can tell a long fit from a hung one.
+ * - A progress or pruning callback that throws rejects the batch: a lost trial is never silent.
  */
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+
 
 import type { Dataset, Params, Task } from '../types';
 import type { DatasetMessage, FromWorker, TaskError, TaskMessage } from './protocol';
@@ -36,6 +44,8 @@ export interface CandidateEvaluation {
   error?: TaskError;
   /** True when shouldPrune stopped the candidate before its last fold. */
   pruned?: boolean;
+  /** True when the batch was stopped (signal aborted) before the candidate's last fold. */
+  stopped?: boolean;
 }
 
 export interface EvaluationProgress {
@@ -60,6 +70,8 @@ export interface EvaluateOptions {
   onProgress?: (progress: EvaluationProgress) => void;
   /** Called with a candidate's fold scores so far (in fold order); true stops the candidate. */
   shouldPrune?: (candidateIndex: number, foldScoresSoFar: number[]) => boolean;
+  /** Stops the batch: the promise resolves at once, unfinished candidates marked `stopped`. */
+  signal?: AbortSignal;
 }
 
 const MAX_DATASETS_PER_THREAD = 8;
@@ -78,6 +90,7 @@ interface CandidateState {
   finished: boolean;
   error?: TaskError;
   pruned: boolean;
+  stopped: boolean;
 }
 
 interface Batch {
@@ -85,6 +98,10 @@ interface Batch {
   shared: SharedData;
   states: CandidateState[];
   done: number;
+  /** Units (folds) finished: a measure of progress. */
+  unitsDone: number;
+  /** Set once the batch has resolved or rejected. */
+  settled: boolean;
   resolve: (value: CandidateEvaluation[]) => void;
   reject: (err: Error) => void;
 }
@@ -103,6 +120,8 @@ interface Slot {
   datasets: Map<string, Dataset>;
   unit: Unit | null;
   exited: boolean;
+  /** The thread's progress ticks in its current unit (reset at each dispatch). */
+  ticks: Int32Array;
 }
 
 const sharedCopies = new WeakMap<Dataset, SharedData>();
@@ -162,6 +181,10 @@ export class EvaluationPool {
   private nextId = 1;
   private closed = false;
   private busy = 0;
+  /** Batches being evaluated, by their options object (for progressOf). */
+  private readonly active = new Map<EvaluateOptions, Batch>();
+  /** Units finished by the pool since it started. */
+  private unitsDone = 0;
 
   constructor(size?: number) {
     const n = size ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
@@ -169,11 +192,37 @@ export class EvaluationPool {
     this.size = n;
   }
 
+  /**
+   * A token that changes whenever the batch started with `opts` makes progress (a fold finished,
+   * a tree node split in one of its fits) or, while some of its units still wait for a thread,
+   * whenever the pool's other work does. It stays the same while the batch's fits are stuck.
+   */
+  progressOf(opts: EvaluateOptions): string {
+    const batch = this.active.get(opts);
+    if (batch === undefined) return 'idle';
+    let own = batch.unitsDone;
+    let all = this.unitsDone;
+    for (const slot of this.slots) {
+      const ticks = Atomics.load(slot.ticks, 0);
+      all += ticks;
+      if (slot.unit?.batch === batch) own += ticks;
+    }
+    return this.queue.some((u) => u.batch === batch) ? `${own}/${all}` : `${own}`;
+  }
+
+  /** Threads fitting a unit right now, and units waiting for a thread. */
+  load(): { busyThreads: number; queuedUnits: number } {
+    return { busyThreads: this.slots.filter((s) => s.unit !== null).length, queuedUnits: this.queue.length };
+  }
+
   /** Cross-validates every candidate; resolves with one evaluation per candidate, in order. */
   evaluate(opts: EvaluateOptions): Promise<CandidateEvaluation[]> {
     if (this.closed) return Promise.reject(new Error('EvaluationPool is closed'));
     const { candidates, cvFolds } = opts;
     if (candidates.length === 0) return Promise.resolve([]);
+    if (opts.signal?.aborted) {
+      return Promise.resolve(candidates.map((params) => ({ params, scores: [], meanScore: NaN, stdScore: NaN, fitTime: 0, stopped: true })));
+    }
     if (!Number.isInteger(cvFolds) || cvFolds < 1) return Promise.reject(new RangeError(`cvFolds must be an integer >= 1, got ${cvFolds}`));
     let shared: SharedData;
     try {
@@ -192,11 +241,16 @@ export class EvaluationPool {
           pending: cvFolds,
           finished: false,
           pruned: false,
+          stopped: false,
         })),
         done: 0,
+        unitsDone: 0,
+        settled: false,
         resolve,
         reject,
       };
+      this.active.set(opts, batch);
+      opts.signal?.addEventListener('abort', () => this.stop(batch), { once: true });
       const order = candidates
         .map((params, i) => ({ i, cost: estimateCost(params, opts.dataset.nFeatures) }))
         .sort((a, b) => b.cost - a.cost || a.i - b.i);
@@ -219,7 +273,7 @@ export class EvaluationPool {
     for (const u of this.queue) batches.add(u.batch);
     for (const s of this.slots) if (s.unit) batches.add(s.unit.batch);
     this.queue = [];
-    for (const b of batches) if (b.done < b.states.length) b.reject(new Error('EvaluationPool was closed'));
+    for (const b of batches) this.settle(b, new Error('EvaluationPool was closed'));
     const slots = this.slots;
     this.slots = [];
     await Promise.all(slots.map((s) => ((s.exited = true), s.worker.terminate())));
@@ -242,8 +296,9 @@ export class EvaluationPool {
 
   private spawn(): Slot {
     const { file, execArgv } = workerScript();
-    const worker = new Worker(file, execArgv ? { execArgv } : {});
-    const slot: Slot = { worker, datasets: new Map(), unit: null, exited: false };
+    const ticks = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const worker = new Worker(file, { ...(execArgv ? { execArgv } : {}), workerData: { progress: ticks } });
+    const slot: Slot = { worker, datasets: new Map(), unit: null, exited: false, ticks };
     worker.on('message', (msg: FromWorker) => this.onResult(slot, msg));
     worker.on('error', (err) => this.onExit(slot, err));
     worker.on('exit', (code) => this.onExit(slot, new Error(`evaluation thread exited with code ${code}`)));
@@ -328,6 +383,7 @@ export class EvaluationPool {
       fold: unit.fold,
     };
     slot.unit = unit;
+    Atomics.store(slot.ticks, 0, 0);
     slot.worker.postMessage(task);
   }
 
@@ -335,6 +391,8 @@ export class EvaluationPool {
     const unit = slot.unit;
     slot.unit = null;
     if (unit !== null && unit.id === msg.id) {
+      this.unitsDone++;
+      unit.batch.unitsDone++;
       const st = unit.batch.states[unit.candidate];
       st.seconds += msg.seconds;
       if (!st.finished) {
@@ -356,11 +414,12 @@ export class EvaluationPool {
     while (st.prefix < st.scores.length && st.scores[st.prefix] !== undefined) {
       st.prefix++;
       if (shouldPrune && st.prefix < st.scores.length) {
-        let prune = false;
+        let prune: boolean;
         try {
           prune = shouldPrune(candidate, st.scores.slice(0, st.prefix) as number[]);
-        } catch {
-          prune = false;
+        } catch (err) {
+          this.abort(batch, err);
+          return;
         }
         if (prune) {
           st.pruned = true;
@@ -387,13 +446,57 @@ export class EvaluationPool {
     const evaluation = this.evaluationOf(batch, candidate);
     try {
       batch.opts.onProgress?.({ done: batch.done, total: batch.states.length, candidateIndex: candidate, evaluation });
-    } catch {
-      // A progress callback must not break the evaluation.
+    } catch (err) {
+      this.abort(batch, err);
+      return;
     }
-    if (batch.done === batch.states.length) {
-      this.setBusy(-1);
-      batch.resolve(batch.states.map((_, i) => this.evaluationOf(batch, i)));
+    if (batch.done === batch.states.length) this.settle(batch);
+  }
+
+  /** Resolves the batch with its evaluations, or rejects it with `error`; frees its busy mark once. */
+  private settle(batch: Batch, error?: Error): void {
+    if (batch.settled) return;
+    batch.settled = true;
+    this.active.delete(batch.opts);
+    this.setBusy(-1);
+    if (error) batch.reject(error);
+    else batch.resolve(batch.states.map((_, i) => this.evaluationOf(batch, i)));
+  }
+
+  /** Stops a batch on request: its unfinished candidates end `stopped` with the folds they finished. */
+  private stop(batch: Batch): void {
+    if (batch.settled) return;
+    this.release(batch);
+    for (const st of batch.states) {
+      if (st.finished) continue;
+      st.finished = true;
+      st.stopped = true;
+      batch.done++;
     }
+    this.settle(batch);
+  }
+
+  /** A callback failed: the batch rejects with its error (nothing is dropped silently). */
+  private abort(batch: Batch, err: unknown): void {
+    if (batch.settled) return;
+    this.release(batch);
+    for (const st of batch.states) st.finished = true;
+    this.settle(batch, err instanceof Error ? err : new Error(String(err)));
+  }
+
+  /** Drops the batch's queued units and replaces the threads still fitting one of them. */
+  private release(batch: Batch): void {
+    this.queue = this.queue.filter((u) => u.batch !== batch);
+    for (const slot of [...this.slots]) {
+      if (slot.unit?.batch !== batch) continue;
+      slot.unit = null;
+      slot.exited = true;
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }
+    if (this.closed) return;
+    this.ensureWorkers();
+    this.dispatch();
   }
 
   private evaluationOf(batch: Batch, candidate: number): CandidateEvaluation {
@@ -408,6 +511,7 @@ export class EvaluationPool {
       fitTime: st.seconds,
       ...(st.error ? { error: st.error } : {}),
       ...(st.pruned ? { pruned: true } : {}),
+      ...(st.stopped ? { stopped: true } : {}),
     };
   }
 }

@@ -4,10 +4,11 @@
  * and scorers — through `crossValidate` on the single fold, so a unit scores exactly like the
  * sequential cross-validation.
  */
-import { parentPort } from 'worker_threads';
+import { parentPort, workerData } from 'worker_threads';
 
 import { createEstimator } from '../estimators';
 import { crossValidate, cvSplits, Split } from '../model_selection';
+import { attachProgressCounter } from '../progress';
 import { classCount, type Dataset } from '../types';
 import type { FromWorker, TaskError, TaskMessage, ToWorker } from './protocol';
 
@@ -48,6 +49,8 @@ function evaluate(msg: TaskMessage): FromWorker {
     return { type: 'result', id: msg.id, seconds: (performance.now() - start) / 1000, error: toError(err) };
   }
 }
+
+attachProgressCounter((workerData as { progress: Int32Array }).progress);
 
 const port = parentPort;
 if (port === null) throw new Error('src/ml/parallel/worker.ts must run in a worker thread');

@@ -15,6 +15,7 @@
  *   per sample; entropy: Σ c·ln c terms; squared error: sL²/wL + sR²/wR; absolute error: weighted
  *   medians via a Fenwick tree).
  */
+import { tick } from '../progress';
 import { Random } from '../random';
 import { FeatureCodes, sortedOrder, thresholdBetween } from './codes';
 import { Tree } from './tree';
@@ -402,6 +403,7 @@ export class TreeBuilder {
    * (feature/threshold set, rows partitioned, splitPos / splitImprovement / outNConst set).
    */
   private makeNode(tree: Tree, start: number, end: number, depth: number, isRoot: boolean, nConst: number): number {
+    tick();
     const n = end - start;
     const cfg = this.cfg;
     this.gatherNode(start, n);
@@ -1288,7 +1290,7 @@ export class TreeBuilder {
       if (this.friedman) {
         const sR = this.sNode - sL;
         const diff = wR * sL - wL * sR;
-        return (diff * diff) / (wL * wR * this.wRoot);
+        return (diff * diff) / (wL * wR * wNode);
       }
       if (this.mae) {
         const nL = p - start;
