@@ -2,25 +2,32 @@
  * Activities: every side effect of the workflows (database reads and writes, fits) lives here.
  * Built by a factory so the worker injects one ORM, one data set cache and one evaluation pool.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { completeModelRun, failModelRun } from '../db/model_runs';
-import { completeTuningRun, failTuningRun, listTrials, markTuningRunStarted, recordTrials } from '../db/tuning_runs';
+import { completeTuningRun, failTuningRun, getTuningRunOutcome, listTrials, markTuningRunStarted } from '../db/tuning_runs';
+import { RunClosedError } from '../db/errors';
+import { TuningStatus } from '../entities/enums';
 import { buildResults } from './results';
 import { paramNames } from '../ml/estimators';
-import type { CandidateEvaluation, EvaluationPool } from '../ml/parallel';
+import type { CandidateEvaluation, EvaluateOptions, EvaluationPool } from '../ml/parallel';
 import { createPruner, createSampler, expandGrid, warmStartHistory, type Trial as SamplerTrial } from '../ml/search';
 import type { Params } from '../ml/types';
 import type {
   Candidate,
   EvaluateInput,
+  EvaluateOutcome,
   FailureResults,
+  FinishedRun,
   FinishInput,
+  SuggestInput,
   TrialResult,
   TuningConfig,
   TuningContext,
 } from '../workflows/types';
 import { DatasetCache } from './dataset_cache';
+import { TrialHistory } from './trial_history';
+import { TrialRecorder } from './trial_recorder';
 import { ModelRunNotReadyError, NotFoundError } from './errors';
 
 export interface ActivityDeps {
@@ -40,7 +47,7 @@ interface ContextRow {
 }
 
 function toTrialResult(candidate: Candidate, evaluation: CandidateEvaluation): TrialResult {
-  const state = evaluation.error ? 'FAILED' : evaluation.pruned ? 'PRUNED' : 'COMPLETE';
+  const state = evaluation.error ? 'FAILED' : evaluation.stopped ? 'STOPPED' : evaluation.pruned ? 'PRUNED' : 'COMPLETE';
   return {
     number: candidate.number,
     params: candidate.params,
@@ -53,13 +60,16 @@ function toTrialResult(candidate: Candidate, evaluation: CandidateEvaluation): T
   };
 }
 
-/** The sampler's and pruner's view of a trial: its value is the mean CV score, its steps the folds. */
+/**
+ * The sampler's and pruner's view of a trial: its value is the mean CV score, its steps the folds.
+ * A STOPPED trial (a parent's, for a warm start) was never fully evaluated: samplers ignore it.
+ */
 function toSamplerTrial(trial: TrialResult): SamplerTrial {
   return {
     number: trial.number,
     params: trial.params,
     value: trial.state === 'COMPLETE' ? trial.mean_score : null,
-    state: trial.state,
+    state: trial.state === 'STOPPED' ? 'FAILED' : trial.state,
     intermediateValues: trial.scores,
   };
 }
@@ -69,9 +79,22 @@ function estimatorFailure(error: { message: string; type: string }): Application
   return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true });
 }
 
-/** Heartbeats on a timer while a long evaluation runs in the pool's threads. */
-async function withHeartbeat<T>(work: Promise<T>, details: () => unknown): Promise<T> {
-  const timer = setInterval(() => Context.current().heartbeat(details()), 5_000);
+/** How often an evaluation looks at its progress (and so how soon a cancel or a closed run is seen). */
+const PROGRESS_CHECK_MS = 500;
+
+/**
+ * Heartbeats while the work makes progress (a fold finished, a tree node split): a fit that hangs
+ * stops heartbeating, so Temporal notices within the heartbeat timeout and retries the batch on a
+ * live worker, instead of a timer keeping a stuck activity alive until its start-to-close limit.
+ */
+async function heartbeatWhileProgressing<T>(work: Promise<T>, progress: () => string, details: () => unknown): Promise<T> {
+  let seen = progress();
+  const timer = setInterval(() => {
+    const now = progress();
+    if (now === seen) return;
+    seen = now;
+    Context.current().heartbeat(details());
+  }, PROGRESS_CHECK_MS);
   try {
     return await work;
   } finally {
@@ -80,6 +103,23 @@ async function withHeartbeat<T>(work: Promise<T>, details: () => unknown): Promi
 }
 
 export function createActivities({ orm, pool, datasets }: ActivityDeps) {
+  const history = new TrialHistory(orm);
+
+  /** The run's outcome as its row holds it (after a write, or when the row was already final). */
+  async function storedOutcome(tuningRunId: string, written: boolean): Promise<FinishedRun> {
+    const row = await getTuningRunOutcome(orm, tuningRunId);
+    const results = row?.results ?? {};
+    const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    return {
+      status: row?.status === TuningStatus.COMPLETED ? 'completed' : 'failed',
+      bestScore: typeof results.best_score === 'number' ? results.best_score : null,
+      bestParams: row?.best_params ?? null,
+      written,
+      error: text(results.error),
+      errorType: text(results.error_type),
+    };
+  }
+
   /** Fixed parameters merged under each candidate: the run's seed, then the model run's own values. */
   function fullParams(context: TuningContext, seed: number, candidate: Params): Params {
     const seeded: Params = paramNames(context.modelType, context.task).includes('random_state') ? { random_state: seed } : {};
@@ -103,7 +143,8 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
         throw new ModelRunNotReadyError(`model run ${row.model_run_id} is ${row.model_run_status}, not completed`);
       }
       await datasets.get(row.dataset_id); // parse now: bad data fails the run before any candidate runs
-      await markTuningRunStarted(orm, tuningRunId);
+      // A row already final (failed by the API while this workflow was being started) stops the run at once.
+      if (!(await markTuningRunStarted(orm, tuningRunId))) throw new RunClosedError(tuningRunId, 'finished');
       return {
         modelRunId: row.model_run_id,
         userId: row.user_id,
@@ -121,121 +162,124 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
     },
 
     /**
-     * bayesian: the next batch, from the trials recorded so far (plus, for a warm start, the
-     * parent run's) and the candidates still being evaluated.
+     * bayesian: the next batch, from a fixed view of the run (the trials numbered below
+     * historyEnd, plus a warm start's parent trials, and the pending candidates the workflow
+     * names), so the same request suggests the same candidates whatever the timing.
      */
-    async suggestCandidates(input: {
-      tuningRunId: string;
-      config: TuningConfig;
-      context: TuningContext;
-      pending: Params[];
-      count: number;
-      firstTrialNumber: number;
-    }): Promise<Params[]> {
+    async suggestCandidates(input: SuggestInput): Promise<Params[]> {
       const { config } = input;
       const space = config.param_distributions!;
-      const parent = config.parent_tuning_run_id ? (await listTrials(orm, config.parent_tuning_run_id)).map(toSamplerTrial) : [];
-      const own = (await listTrials(orm, input.tuningRunId)).map(toSamplerTrial);
+      const parent = config.parent_tuning_run_id ? await history.ofFinishedRun(config.parent_tuning_run_id) : [];
+      const own = await history.below(input.tuningRunId, input.historyEnd);
       const sampler = createSampler('bayesian', { seed: config.seed, sampler: config.sampler });
-      return sampler.suggest(space, [...warmStartHistory(parent, space), ...own], input.pending, input.count, input.firstTrialNumber);
+      const trials = [...warmStartHistory(parent.map(toSamplerTrial), space), ...own.map(toSamplerTrial)];
+      return sampler.suggest(space, trials, input.pending, input.count, input.firstTrialNumber);
     },
 
     /**
      * Cross-validates a batch of candidates on all cores. Each finished trial is recorded within
-     * seconds (so a crash loses at most the candidates still being fitted), and trials an earlier
-     * attempt recorded are reused: a retry only evaluates what is missing.
+     * a second (so a crash loses at most the folds being fitted), and trials an earlier attempt
+     * recorded are reused: a retry only evaluates what is missing. The batch stops itself at the
+     * time budget's deadline and when a trial reaches target_score, and at once on cancel: the
+     * candidates it cuts short are recorded STOPPED with the folds they finished.
      */
-    async evaluateCandidates(input: EvaluateInput): Promise<TrialResult[]> {
+    async evaluateCandidates(input: EvaluateInput): Promise<EvaluateOutcome> {
       const { tuningRunId, context, config, candidates } = input;
-      const history = await listTrials(orm, tuningRunId);
-      const wanted = new Set(candidates.map((c) => c.number));
-      const recorded = history.filter((t) => wanted.has(t.number));
+      const recorded = await listTrials(orm, tuningRunId, { numbers: candidates.map((c) => c.number) });
       const done = new Set(recorded.map((t) => t.number));
       const todo = candidates.filter((c) => !done.has(c.number));
-      if (todo.length === 0) return recorded;
+      if (todo.length === 0) return { trials: recorded, stoppedBy: null };
 
-      // The pruner compares a candidate's first folds with every trial completed so far.
+      // The pruner compares with a fixed set of trials (see PlannedBatch), never with whatever
+      // other batches happen to have finished, so its decisions are reproducible.
       const pruner = createPruner(config.pruner);
-      const completed: SamplerTrial[] = history.map(toSamplerTrial);
-      const unrecorded: TrialResult[] = [];
-      let recording = Promise.resolve();
-      // A failed write (database restarting) must neither reject the heartbeat's `void flush()` (an
-      // unhandled rejection kills the worker) nor lose trials: the write after the batch redoes it.
-      let writeFailed = false;
-      const flush = () => {
-        const trials = unrecorded.splice(0);
-        if (trials.length > 0) {
-          recording = recording
-            .then(() => recordTrials(orm, tuningRunId, trials))
-            .then(
-              () => undefined,
-              () => {
-                writeFailed = true;
-              },
-            );
-        }
-        return recording;
-      };
-
+      const compared = config.pruner === 'none' ? [] : (await history.below(tuningRunId, input.historyEnd)).map(toSamplerTrial);
+      const recorder = new TrialRecorder(orm, tuningRunId);
       const dataset = await datasets.get(context.datasetId);
-      const fresh: TrialResult[] = [];
-      // On cancel every candidate stops after its current fold; only finished ones are kept.
+
+      const stop = new AbortController();
+      let stoppedBy: EvaluateOutcome['stoppedBy'] = null;
+      const stopFor = (reason: NonNullable<EvaluateOutcome['stoppedBy']>) => {
+        stoppedBy ??= reason;
+        stop.abort();
+      };
       const cancelled = Context.current().cancellationSignal;
-      const evaluations = await withHeartbeat(
-        pool.evaluate({
-          datasetKey: context.datasetId,
-          dataset,
-          modelType: context.modelType,
-          task: context.task,
-          candidates: todo.map((c) => fullParams(context, config.seed, c.params)),
-          cvFolds: config.cv_folds,
-          scoring: config.scoring,
-          seed: config.seed,
-          onProgress: ({ candidateIndex, evaluation }) => {
-            if (cancelled.aborted && evaluation.pruned) return;
-            const trial = toTrialResult(todo[candidateIndex], evaluation);
-            fresh.push(trial);
-            unrecorded.push(trial);
-            completed.push(toSamplerTrial(trial));
-          },
-          shouldPrune: (_index, foldScores) => cancelled.aborted || pruner.shouldPrune(foldScores, completed),
-        }),
-        () => {
-          void flush();
-          return { evaluated: fresh.length, of: todo.length };
+      const onCancel = () => stopFor('cancelled');
+      cancelled.addEventListener('abort', onCancel);
+      const deadlineTimer = input.deadline === null ? undefined : setTimeout(() => stopFor('time_budget'), Math.max(0, input.deadline - Date.now()));
+      const fresh: TrialResult[] = [];
+      const options: EvaluateOptions = {
+        datasetKey: context.datasetId,
+        dataset,
+        modelType: context.modelType,
+        task: context.task,
+        candidates: todo.map((c) => fullParams(context, config.seed, c.params)),
+        cvFolds: config.cv_folds,
+        scoring: config.scoring,
+        seed: config.seed,
+        signal: stop.signal,
+        onProgress: ({ candidateIndex, evaluation }) => {
+          const trial = toTrialResult(todo[candidateIndex], evaluation);
+          fresh.push(trial);
+          recorder.add(trial);
+          if (config.target_score !== null && trial.state === 'COMPLETE' && trial.mean_score! >= config.target_score) stopFor('target_score');
         },
-      );
-      await flush();
-      // Idempotent; throws while the database is still down, and the activity is retried.
-      if (writeFailed) await recordTrials(orm, tuningRunId, fresh);
-      if (cancelled.aborted) return [...recorded, ...fresh].sort((a, b) => a.number - b.number);
+        shouldPrune: (_index, foldScores) => pruner.shouldPrune(foldScores, compared),
+      };
+      let evaluations: CandidateEvaluation[];
+      try {
+        evaluations = await heartbeatWhileProgressing(pool.evaluate(options), () => pool.progressOf(options), () => {
+          void recorder.flush();
+          return { evaluated: fresh.length, of: todo.length };
+        });
+      } finally {
+        clearTimeout(deadlineTimer);
+        cancelled.removeEventListener('abort', onCancel);
+      }
+      // Candidates the stop cut short are recorded too: the results name them.
+      evaluations.forEach((evaluation, i) => {
+        if (evaluation.stopped) {
+          const trial = toTrialResult(todo[i], evaluation);
+          fresh.push(trial);
+          recorder.add(trial);
+        }
+      });
+      await recorder.finish();
+      const trials = [...recorded, ...fresh].sort((a, b) => a.number - b.number);
+      if (stoppedBy !== null) return { trials, stoppedBy };
       // An estimator that rejects its parameters or data fails the run: every candidate would.
       const failed = evaluations.find((e) => e.error);
       if (failed?.error) throw estimatorFailure(failed.error);
-      return [...recorded, ...fresh].sort((a, b) => a.number - b.number);
+      return { trials, stoppedBy: null };
     },
 
     /**
      * Writes the outcome in one conditional transaction, from the trials recorded in the database
-     * (the workflow keeps only counters, so a run of any length finishes the same way).
+     * (the workflow keeps only counters, so a run of any length finishes the same way). When the
+     * row is already final (the API failed it, or the run was cancelled elsewhere) nothing is
+     * written and the row's own outcome is returned, so the workflow reports what the table says.
      */
-    async finishTuningRun(input: FinishInput): Promise<{ bestScore: number | null; bestParams: Params | null }> {
+    async finishTuningRun(input: FinishInput): Promise<FinishedRun> {
       const results = buildResults(await listTrials(orm, input.tuningRunId), input.config, input.tuningTime);
       const options = { stopReason: input.stopReason };
+      let written: boolean;
       if (input.cancelReason !== undefined) {
         // The seed has no CANCELLED status: a cancelled run is FAILED, keeping what it found.
-        await failTuningRun(orm, input.tuningRunId, { ...results, error: input.cancelReason, error_type: 'Cancelled' }, options);
-        return { bestScore: results?.best_score ?? null, bestParams: results?.all_results[0].params ?? null };
+        written = await failTuningRun(orm, input.tuningRunId, { ...results, error: input.cancelReason, error_type: 'Cancelled' }, options);
+      } else if (!results) {
+        const failure: FailureResults =
+          input.stopReason === 'time_budget'
+            ? { error: `the time budget of ${input.config.time_budget_seconds} s ran out before any candidate finished`, error_type: 'TimeBudgetExhausted' }
+            : { error: 'no candidate could be evaluated', error_type: 'NoSuccessfulTrialError' };
+        written = await failTuningRun(orm, input.tuningRunId, failure, options);
+      } else {
+        written = await completeTuningRun(orm, input.tuningRunId, results.all_results[0].params, results, options);
       }
-      if (!results) {
-        throw ApplicationFailure.create({ message: 'no candidate could be evaluated', type: 'NoSuccessfulTrialError', nonRetryable: true });
-      }
-      await completeTuningRun(orm, input.tuningRunId, results.all_results[0].params, results, options);
-      return { bestScore: results.best_score, bestParams: results.all_results[0].params };
+      return storedOutcome(input.tuningRunId, written);
     },
 
-    async failTuningRun(input: { tuningRunId: string; results: FailureResults }): Promise<boolean> {
-      return failTuningRun(orm, input.tuningRunId, input.results);
+    async failTuningRun(input: { tuningRunId: string; results: FailureResults }): Promise<FinishedRun> {
+      return storedOutcome(input.tuningRunId, await failTuningRun(orm, input.tuningRunId, input.results));
     },
 
     /** Cross-validates a model run's own hyperparameters and records the score. */
@@ -251,19 +295,20 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       if (!row) throw new NotFoundError(`model run ${modelRunId} does not exist`);
       const dataset = await datasets.get(row.dataset_id);
       const startedAt = performance.now();
-      const [evaluation] = await withHeartbeat(
-        pool.evaluate({
-          datasetKey: row.dataset_id,
-          dataset,
-          modelType: row.model_type,
-          task: row.task_type,
-          candidates: [row.hyperparameters],
-          cvFolds: row.cv_folds,
-          scoring: row.scoring,
-          seed: 0,
-        }),
-        () => ({ modelRunId }),
-      );
+      const options: EvaluateOptions = {
+        datasetKey: row.dataset_id,
+        dataset,
+        modelType: row.model_type,
+        task: row.task_type,
+        candidates: [row.hyperparameters],
+        cvFolds: row.cv_folds,
+        scoring: row.scoring,
+        seed: 0,
+        // A cancel (the model run deleted, the workflow cancelled) stops the fit in its fold.
+        signal: Context.current().cancellationSignal,
+      };
+      const [evaluation] = await heartbeatWhileProgressing(pool.evaluate(options), () => pool.progressOf(options), () => ({ modelRunId }));
+      if (evaluation.stopped) throw new CancelledFailure('training cancelled');
       if (evaluation.error) throw estimatorFailure(evaluation.error);
       await completeModelRun(orm, modelRunId, {
         scoring: row.scoring,

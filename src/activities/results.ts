@@ -11,7 +11,7 @@ export function buildResults(trials: TrialResult[], config: TuningConfig, tuning
   if (ranked.length === 0) return null;
   return {
     best_score: ranked[0].mean_score,
-    total_combinations: trials.length,
+    total_combinations: trials.filter((t) => t.state !== 'STOPPED').length,
     cv_folds: config.cv_folds,
     scoring_metric: config.scoring,
     tuning_time: Math.round(tuningTime * 1000) / 1000,

@@ -12,7 +12,7 @@ import { ModelRunStatus, TuningStatus, type TrialStateValue, type TuningMethodVa
 import { ModelRun } from '../entities/ModelRun';
 import { TuningRun } from '../entities/TuningRun';
 import type { Params } from '../ml/types';
-import { InvalidStateError, RecordNotFoundError } from './errors';
+import { InvalidStateError, RecordNotFoundError, RunClosedError } from './errors';
 
 type Json = Record<string, unknown>;
 
@@ -169,19 +169,51 @@ async function recordTrialsIn(em: EntityManager, tuningRunId: string, trials: re
 /**
  * Records trials idempotently (ON CONFLICT (tuning_run_id, number) DO NOTHING) and sets
  * n_iterations to the number of recorded trials, in one transaction. Concurrent calls for the
- * same run are serialised by a row lock, so n_iterations is never undercounted.
+ * same run are serialised by a row lock, so n_iterations is never undercounted. Throws
+ * RunClosedError when the run is already final (its workflow must stop: nobody reads its trials)
+ * and RecordNotFoundError when it was deleted.
  */
 export async function recordTrials(orm: MikroORM, tuningRunId: string, trials: readonly TrialRecord[]): Promise<RecordTrialsResult> {
-  return orm.em.fork().transactional((em) => recordTrialsIn(em, tuningRunId, trials));
+  return orm.em.fork().transactional(async (em) => {
+    const status = await lockRun(em, tuningRunId);
+    if (status !== TuningStatus.RUNNING) throw new RunClosedError(tuningRunId, status);
+    return recordTrialsIn(em, tuningRunId, trials);
+  });
 }
 
-/** Every recorded trial of a run, by number. */
-export async function listTrials(orm: MikroORM, tuningRunId: string): Promise<StoredTrial[]> {
+/** The status and results of a run as stored, or null when it does not exist. */
+export async function getTuningRunOutcome(
+  orm: MikroORM,
+  id: string,
+): Promise<{ status: TuningStatus; best_params: Params | null; results: Json | null } | null> {
+  const rows = await orm.em
+    .fork()
+    .execute<{ status: TuningStatus; best_params: Params | null; results: Json | null }[]>(
+      'select status, best_params, results from tuning_runs where id = ?',
+      [id],
+    );
+  return rows[0] ?? null;
+}
+
+/** Which trials of a run to read: numbers in [from, below), or exactly the listed numbers. */
+export interface TrialFilter {
+  from?: number;
+  below?: number;
+  numbers?: readonly number[];
+}
+
+/** The recorded trials of a run (all of them, or those the filter selects), by number. */
+export async function listTrials(orm: MikroORM, tuningRunId: string, filter: TrialFilter = {}): Promise<StoredTrial[]> {
+  const conditions = ['tuning_run_id = ?'];
+  const values: unknown[] = [tuningRunId];
+  if (filter.from !== undefined) conditions.push('number >= ?'), values.push(filter.from);
+  if (filter.below !== undefined) conditions.push('number < ?'), values.push(filter.below);
+  if (filter.numbers !== undefined) conditions.push('number = any(?::int[])'), values.push(`{${filter.numbers.join(',')}}`);
   // Raw rows: the MikroORM pg driver returns timestamptz as text, converted here.
   const rows = await orm.em.fork().execute<(Omit<StoredTrial, 'error' | 'created_at'> & { error: string | null; created_at: string })[]>(
     `select number, params, state, scores, mean_score, std_score, duration_seconds, error, created_at
-       from tuning_trials where tuning_run_id = ? order by number`,
-    [tuningRunId],
+       from tuning_trials where ${conditions.join(' and ')} order by number`,
+    values,
   );
   return rows.map(({ error, created_at, ...rest }) => ({
     ...rest,

@@ -20,7 +20,8 @@ export type TuningMethodValue = (typeof TUNING_METHOD_VALUES)[number];
 export const TASK_TYPE_VALUES = ['classification', 'regression'] as const;
 export type TaskTypeValue = (typeof TASK_TYPE_VALUES)[number];
 
-export const TRIAL_STATE_VALUES = ['COMPLETE', 'PRUNED', 'FAILED'] as const;
+/** STOPPED: cut short by a stop of the run (time budget, target score, cancel), with the folds it finished. */
+export const TRIAL_STATE_VALUES = ['COMPLETE', 'PRUNED', 'FAILED', 'STOPPED'] as const;
 export type TrialStateValue = (typeof TRIAL_STATE_VALUES)[number];
 
 /** Statuses a run never leaves (enforced by a trigger on tuning_runs). */

@@ -3,6 +3,7 @@ import { Migration20261127000000_initial_schema } from './Migration2026112700000
 import { Migration20261127000001_tuning_run_enhancements } from './Migration20261127000001_tuning_run_enhancements';
 import { Migration20261127000002_tuning_schedules } from './Migration20261127000002_tuning_schedules';
 import { Migration20261127000010_tuning_run_stop_reason } from './Migration20261127000010_tuning_run_stop_reason';
+import { Migration20261203000000_trial_stopped_state } from './Migration20261203000000_trial_stopped_state';
 
 /**
  * Every migration, in order. Explicit (no globbing) so it works under ts-jest, tsx and compiled JS;
@@ -13,4 +14,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127000001_tuning_run_enhancements', class: Migration20261127000001_tuning_run_enhancements },
   { name: 'Migration20261127000002_tuning_schedules', class: Migration20261127000002_tuning_schedules },
   { name: 'Migration20261127000010_tuning_run_stop_reason', class: Migration20261127000010_tuning_run_stop_reason },
+  { name: 'Migration20261203000000_trial_stopped_state', class: Migration20261203000000_trial_stopped_state },
 ];

@@ -1,8 +1,18 @@
 /**
  * TuningWorkflow: evaluates candidates in batches of cross-validated fits and records the outcome.
  * Orchestration only: every read, write and fit happens in an activity. Trials are recorded in
- * tuning_trials by the activities, so the workflow keeps only counters and the best trial, and
- * continues as new before its history grows large.
+ * tuning_trials by the activities, so the workflow keeps only counters, the best trial and the
+ * latest batches, and continues as new before its history grows large.
+ *
+ * The run reads as a few steps: load the context; then, until a stop, plan the next batch (the
+ * sampler's or the expanded space's next candidates), hand it to an evaluation activity, and
+ * record what it found; decide whether to stop; finish by writing the outcome from the trials.
+ *
+ * Reproducibility: a batch's sampler and pruner see a fixed view of the run (see PlannedBatch):
+ * the results of the batches `parallelism` or more before it, and the candidates of those in
+ * between as pending. A batch waits until that view is complete, so what the run suggests
+ * depends on the seed, the trial numbers and the parallelism, never on which fit finished first,
+ * and a retried batch (a worker crash) evaluates exactly what an undisturbed one would.
  */
 import {
   ApplicationFailure,
@@ -27,8 +37,11 @@ import { describeFailure } from './failures';
 import type {
   BestTrial,
   Candidate,
+  EvaluateOutcome,
+  FinishedRun,
+  PlannedBatch,
   StopReason,
-  TrialResult,
+  TuningConfig,
   TuningContext,
   TuningOutcome,
   TuningWorkflowInput,
@@ -42,198 +55,333 @@ const { loadTuningContext, expandCandidates, suggestCandidates } = proxyActiviti
 });
 
 /**
- * Fits are long: heartbeats tell Temporal the worker is alive, so a dead worker's batch is retried
- * elsewhere within a minute; on cancel the activity stops its fits and returns what finished.
+ * Fits are long. An evaluation heartbeats while its fits make progress (folds, tree nodes), so a
+ * dead worker or a hung fit is noticed within the heartbeat timeout and the batch is retried
+ * elsewhere; on cancel the activity stops its fits at once and records what it had.
  */
 const { evaluateCandidates } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 });
 
 /** Recording the outcome must eventually succeed (e.g. across a database restart): retry without limit. */
 const { finishTuningRun, failTuningRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NoSuccessfulTrialError'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-
 
 /** Events after which the run continues as new (Temporal caps a history at 51,200 events). */
 const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
+/** Batches kept for the pending view of later ones: at least the largest parallelism (64). */
+const RECENT_BATCHES = 64;
 
 export async function TuningWorkflow(input: TuningWorkflowInput): Promise<TuningOutcome> {
-  const { tuningRunId, historyEventLimit = DEFAULT_HISTORY_EVENT_LIMIT } = input;
-  const config = { ...input.config };
-  const startedAt = input.carried?.startedAt ?? Date.now();
-  let nextNumber = input.carried?.nextNumber ?? 0;
-  let evaluated = input.carried?.evaluated ?? 0;
-  let best: BestTrial | null = input.carried?.best ?? null;
-  let total = config.n_iter;
-  let cancelReason: string | undefined;
-  const inFlight = new Map<number, Candidate[]>();
-  const elapsedSeconds = () => (Date.now() - startedAt) / 1000;
-
-  setHandler(progressQuery, () => ({
-    evaluated,
-    total,
-    best_score: best?.mean_score ?? null,
-    best_params: best?.params ?? null,
-    elapsed_seconds: elapsedSeconds(),
-  }));
-  // In-flight evaluations run in this scope, so a cancel reaches them at once.
-  const evaluations = new CancellationScope();
-  const requestCancel = (reason: string) => {
-    cancelReason ??= reason;
-    evaluations.cancel();
-  };
-  setHandler(cancelSignal, ({ reason }) => requestCancel(reason || 'cancelled by the user'));
-  // A Temporal cancellation request (the Web UI's Cancel, a parent's close policy) stops the run
-  // as the cancel signal does: the rest of the workflow is not cancellable, so it still writes
-  // the outcome (FAILED, Cancelled, with the best results so far) instead of leaving it RUNNING.
-  CancellationScope.current().cancelRequested.catch(() => requestCancel('cancellation requested through Temporal'));
-  setHandler(
-    updateBudget,
-    (change) => {
-      if (change.n_iter !== undefined) total = change.n_iter;
-      if (change.time_budget_seconds !== undefined) config.time_budget_seconds = change.time_budget_seconds;
-      if (change.parallelism !== undefined) config.parallelism = change.parallelism;
-      config.n_iter = total;
-      return { n_iter: total, time_budget_seconds: config.time_budget_seconds, parallelism: config.parallelism };
-    },
-    {
-      validator: (change) => {
-        if (change.n_iter !== undefined) {
-          if (!Number.isInteger(change.n_iter) || change.n_iter < nextNumber) {
-            throw new Error(`n_iter: must be an integer of at least ${nextNumber} (candidates already started)`);
-          }
-          if (config.tuning_method === 'grid_search' && change.n_iter > input.config.n_iter) {
-            throw new Error(`n_iter: a grid has ${input.config.n_iter} combinations; it can only be lowered`);
-          }
-        }
-        if (change.parallelism !== undefined && (!Number.isInteger(change.parallelism) || change.parallelism < 1 || change.parallelism > 64)) {
-          throw new Error('parallelism: must be an integer from 1 to 64');
-        }
-        if (change.time_budget_seconds != null && !(change.time_budget_seconds > 0)) {
-          throw new Error('time_budget_seconds: must be positive or null');
-        }
-      },
-    },
-  );
-
-  const outcome = await CancellationScope.nonCancellable(async (): Promise<TuningOutcome> => {
+  const search = new Search(input);
+  search.listen();
+  // Not cancellable as a whole: a cancel stops the search, and the outcome is still written.
+  const ended = await CancellationScope.nonCancellable(async (): Promise<{ finished: FinishedRun; stopReason?: StopReason }> => {
     try {
-      const context: TuningContext = input.carried?.context ?? (await loadTuningContext(tuningRunId));
-      if (!input.carried) {
-        upsertSearchAttributes([
-          { key: TuningRunId, value: tuningRunId },
-          { key: ModelRunId, value: context.modelRunId },
-          { key: UserId, value: context.userId },
-          { key: TuningMethod, value: config.tuning_method },
-          { key: TuningStatus, value: 'running' },
-        ]);
-      }
-
-      // grid and random search expand their candidates up front (a random candidate depends only on
-      // the seed and its number, so a larger n_iter extends the same list); bayesian asks per batch.
-      let planned: Params[] | undefined;
-      const nextBatch = async (): Promise<Candidate[]> => {
-        const count = Math.min(config.batch_size, total - nextNumber);
-        let params: Params[];
-        if (config.tuning_method === 'bayesian') {
-          params = await suggestCandidates({
-            tuningRunId,
-            config,
-            context,
-            pending: [...inFlight.values()].flat().map((c) => c.params),
-            count,
-            firstTrialNumber: nextNumber,
-          });
-        } else {
-          if (!planned || planned.length < nextNumber + count) planned = await expandCandidates(config);
-          params = planned.slice(nextNumber, nextNumber + count);
-        }
-        const batch = params.map((p, i) => ({ number: nextNumber + i, params: p }));
-        nextNumber += batch.length;
-        return batch;
-      };
-      const recordResults = (results: TrialResult[]) => {
-        const previous = best;
-        for (const trial of results) {
-          if (trial.state !== 'COMPLETE') continue;
-          if (!best || trial.mean_score! > best.mean_score || (trial.mean_score === best.mean_score && trial.number < best.number)) {
-            best = { number: trial.number, params: trial.params, mean_score: trial.mean_score! };
-          }
-        }
-        evaluated += results.length;
-        // The Web UI filters on BestScore while the run is still going.
-        if (best && best !== previous) upsertSearchAttributes([{ key: BestScore, value: best.mean_score }]);
-      };
-
-      let failure: unknown;
-      let stopReason: StopReason | undefined;
-      const budgetStop = (): StopReason | undefined => {
-        if (cancelReason !== undefined) return 'cancelled';
-        if (config.target_score !== null && best && best.mean_score >= config.target_score) return 'target_score';
-        if (config.time_budget_seconds !== null && elapsedSeconds() >= config.time_budget_seconds) return 'time_budget';
-        return undefined;
-      };
-      const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyEventLimit;
-
-      const canStartBatch = () => inFlight.size < config.parallelism && nextNumber < total && !historyFull();
-      while (failure === undefined && (stopReason = budgetStop()) === undefined) {
-        if (canStartBatch()) {
-          const batch = await nextBatch();
-          const key = batch[0].number;
-          inFlight.set(key, batch);
-          evaluations
-            .run(() => evaluateCandidates({ tuningRunId, context, config, candidates: batch }))
-            .then(recordResults)
-            .catch((err) => {
-              if (!(cancelReason !== undefined && isCancellation(err))) failure ??= err;
-            })
-            .finally(() => inFlight.delete(key));
-          continue;
-        }
-        if (inFlight.size === 0) {
-          if (nextNumber < total) {
-            // History is large: carry the counters forward; the trials are already in the database.
-            await continueAsNew<typeof TuningWorkflow>({
-              tuningRunId,
-              config,
-              carried: { context, startedAt, nextNumber, evaluated, best },
-              historyEventLimit,
-            });
-          }
-          stopReason = config.tuning_method === 'grid_search' && total === input.config.n_iter ? 'exhausted' : 'n_iter';
-          break;
-        }
-        const running = inFlight.size;
-        // Wake on a finished batch, a failure, a cancel, or room for a new batch (parallelism may change).
-        const woken = () => inFlight.size < running || failure !== undefined || cancelReason !== undefined || canStartBatch();
-        // With a time budget, also wake when it runs out.
-        if (config.time_budget_seconds === null) await condition(woken);
-        else await condition(woken, Math.max(1, (config.time_budget_seconds - elapsedSeconds()) * 1000));
-      }
-      // Batches still running when a budget stopped the search are awaited, not lost.
-      await condition(() => inFlight.size === 0);
-      if (failure !== undefined) throw failure;
-
-      const outcome = await finishTuningRun({ tuningRunId, config, tuningTime: elapsedSeconds(), stopReason: stopReason!, cancelReason });
-      upsertSearchAttributes([
-        { key: TuningStatus, value: cancelReason === undefined ? 'completed' : 'failed' },
-        ...(outcome.bestScore === null ? [] : [{ key: BestScore, value: outcome.bestScore }]),
-      ]);
-      return { tuningRunId, status: cancelReason === undefined ? 'completed' : 'failed', ...outcome, evaluated, stopReason: stopReason! };
+      const context = input.carried?.context ?? (await loadTuningContext(input.tuningRunId));
+      if (!input.carried) labelRun(input.config, context, input.tuningRunId);
+      const stopReason = await search.run(context);
+      const finished = await finishTuningRun({
+        tuningRunId: input.tuningRunId,
+        config: search.config,
+        tuningTime: search.elapsedSeconds(),
+        stopReason,
+        cancelReason: search.cancelReason,
+      });
+      return { finished, stopReason };
     } catch (err) {
       if (err instanceof ContinueAsNew) throw err;
-      const failureResults = describeFailure(err);
-      await failTuningRun({ tuningRunId, results: failureResults });
-      upsertSearchAttributes([{ key: TuningStatus, value: 'failed' }]);
-      throw ApplicationFailure.nonRetryable(failureResults.error, failureResults.error_type);
+      return { finished: await search.fail(err) };
     }
   });
-  // The outcome is recorded; a Temporal cancellation request also shows as CANCELED in the Web UI.
-  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(cancelReason ?? 'cancelled');
-  return outcome;
+  return search.report(ended.finished, ended.stopReason);
+}
+
+/** Search attributes for the Web UI, set once when the run starts. */
+function labelRun(config: TuningConfig, context: TuningContext, tuningRunId: string): void {
+  upsertSearchAttributes([
+    { key: TuningRunId, value: tuningRunId },
+    { key: ModelRunId, value: context.modelRunId },
+    { key: UserId, value: context.userId },
+    { key: TuningMethod, value: config.tuning_method },
+    { key: TuningStatus, value: 'running' },
+  ]);
+}
+
+/** The state of one run's search and its steps: plan, evaluate, record, decide, finish. */
+class Search {
+  readonly config: TuningConfig;
+  cancelReason: string | undefined;
+  private readonly tuningRunId: string;
+  private readonly historyEventLimit: number;
+  private readonly startedAt: number;
+  private nextNumber: number;
+  private evaluated: number;
+  private best: BestTrial | null;
+  /** The latest planned batches, by index (in-flight ones and the ones later batches see as pending). */
+  private readonly batches = new Map<number, PlannedBatch>();
+  private nextIndex: number;
+  private readonly inFlight = new Set<number>();
+  private failure: unknown;
+  /** A stop an evaluation activity made itself (its deadline passed): the run stops with it. */
+  private stoppedByBatch: StopReason | undefined;
+  /** Bumped by every budget change, so a waiting search re-reads its limits at once. */
+  private budgetVersion = 0;
+  /** In-flight evaluations run in this scope, so a stop reaches them at once. */
+  private readonly evaluations = new CancellationScope();
+  /** grid and random search: the whole candidate list (a random candidate depends only on the seed and its number). */
+  private planned: Params[] | undefined;
+
+  constructor(private readonly input: TuningWorkflowInput) {
+    const { carried } = input;
+    this.config = { ...input.config };
+    this.tuningRunId = input.tuningRunId;
+    this.historyEventLimit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
+    this.startedAt = carried?.startedAt ?? Date.now();
+    this.nextNumber = carried?.nextNumber ?? 0;
+    this.evaluated = carried?.evaluated ?? 0;
+    this.best = carried?.best ?? null;
+    for (const batch of carried?.recentBatches ?? []) this.batches.set(batch.index, batch);
+    this.nextIndex = Math.max(-1, ...this.batches.keys()) + 1;
+  }
+
+  elapsedSeconds(): number {
+    return (Date.now() - this.startedAt) / 1000;
+  }
+
+  /** Progress query, cancel signal, a Temporal cancellation request, and budget changes. */
+  listen(): void {
+    setHandler(progressQuery, () => ({
+      evaluated: this.evaluated,
+      total: this.config.n_iter,
+      best_score: this.best?.mean_score ?? null,
+      best_params: this.best?.params ?? null,
+      elapsed_seconds: this.elapsedSeconds(),
+    }));
+    setHandler(cancelSignal, ({ reason }) => this.requestCancel(reason || 'cancelled by the user'));
+    // A Temporal cancellation request (the Web UI's Cancel, a parent's close policy) stops the run
+    // as the cancel signal does: the rest of the workflow is not cancellable, so it still writes
+    // the outcome (FAILED, Cancelled, with the best results so far) instead of leaving it RUNNING.
+    CancellationScope.current().cancelRequested.catch(() => this.requestCancel('cancellation requested through Temporal'));
+    setHandler(
+      updateBudget,
+      (change) => {
+        if (change.n_iter !== undefined) this.config.n_iter = change.n_iter;
+        if (change.time_budget_seconds !== undefined) this.config.time_budget_seconds = change.time_budget_seconds;
+        if (change.parallelism !== undefined) this.config.parallelism = change.parallelism;
+        this.budgetVersion++;
+        return { n_iter: this.config.n_iter, time_budget_seconds: this.config.time_budget_seconds, parallelism: this.config.parallelism };
+      },
+      {
+        validator: (change) => {
+          if (change.n_iter !== undefined) {
+            if (!Number.isInteger(change.n_iter) || change.n_iter < this.nextNumber) {
+              throw new Error(`n_iter: must be an integer of at least ${this.nextNumber} (candidates already started)`);
+            }
+            if (this.config.tuning_method === 'grid_search' && change.n_iter > this.input.config.n_iter) {
+              throw new Error(`n_iter: a grid has ${this.input.config.n_iter} combinations; it can only be lowered`);
+            }
+          }
+          if (change.parallelism !== undefined && (!Number.isInteger(change.parallelism) || change.parallelism < 1 || change.parallelism > 64)) {
+            throw new Error('parallelism: must be an integer from 1 to 64');
+          }
+          if (change.time_budget_seconds != null && !(change.time_budget_seconds > 0)) {
+            throw new Error('time_budget_seconds: must be positive or null');
+          }
+        },
+      },
+    );
+  }
+
+  private requestCancel(reason: string): void {
+    this.cancelReason ??= reason;
+    this.evaluations.cancel();
+  }
+
+  /** Plans, evaluates and records batches until a stop; returns why the search stopped. */
+  async run(context: TuningContext): Promise<StopReason> {
+    let stopReason: StopReason | undefined;
+    while (this.failure === undefined && (stopReason = this.stopReason()) === undefined) {
+      if (this.canStartBatch()) {
+        this.evaluate(context, await this.planBatch());
+        continue;
+      }
+      if (this.inFlight.size === 0) {
+        if (this.nextNumber < this.config.n_iter) await this.continueAsNew(context);
+        stopReason = this.config.tuning_method === 'grid_search' && this.config.n_iter === this.input.config.n_iter ? 'exhausted' : 'n_iter';
+        break;
+      }
+      await this.waitForChange();
+    }
+    // A stop or a failure ends the batches still running at once; they record what they finished.
+    if (this.inFlight.size > 0) this.evaluations.cancel();
+    await condition(() => this.inFlight.size === 0);
+    if (this.failure !== undefined) throw this.failure;
+    return stopReason!;
+  }
+
+  /** Why the search must stop now, if it must. */
+  private stopReason(): StopReason | undefined {
+    const { target_score: target, time_budget_seconds: budget } = this.config;
+    if (this.cancelReason !== undefined) return 'cancelled';
+    if (target !== null && this.best && this.best.mean_score >= target) return 'target_score';
+    if (this.stoppedByBatch !== undefined) return this.stoppedByBatch;
+    if (budget !== null && this.elapsedSeconds() >= budget) return 'time_budget';
+    return undefined;
+  }
+
+  /** Waits for a finished batch, a failure, a stop, a budget change, or room for a new batch. */
+  private async waitForChange(): Promise<void> {
+    const running = this.inFlight.size;
+    const version = this.budgetVersion;
+    const woken = () =>
+      this.inFlight.size < running || this.failure !== undefined || this.cancelReason !== undefined || this.budgetVersion !== version || this.canStartBatch();
+    const budget = this.config.time_budget_seconds;
+    if (budget === null) await condition(woken);
+    else await condition(woken, Math.max(1, (budget - this.elapsedSeconds()) * 1000));
+  }
+
+  /** Whether another batch may start now: room, candidates left, history not full, its view complete. */
+  private canStartBatch(): boolean {
+    if (this.inFlight.size >= this.config.parallelism || this.nextNumber >= this.config.n_iter || this.historyFull()) return false;
+    if (!this.needsHistory()) return true;
+    // The new batch's view needs every batch `parallelism` or more before it to have finished.
+    const lastSeen = this.nextIndex - this.config.parallelism;
+    for (const index of this.inFlight) if (index <= lastSeen) return false;
+    return true;
+  }
+
+  /** The sampler (bayesian) or the pruner reads earlier results; grid or random without a pruner do not. */
+  private needsHistory(): boolean {
+    return this.config.tuning_method === 'bayesian' || this.config.pruner !== 'none';
+  }
+
+  private historyFull(): boolean {
+    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > this.historyEventLimit;
+  }
+
+  /** The next batch: its candidates and the fixed view of the run its sampler and pruner get. */
+  private async planBatch(): Promise<PlannedBatch> {
+    const index = this.nextIndex++;
+    const count = Math.min(this.config.batch_size, this.config.n_iter - this.nextNumber);
+    const between: PlannedBatch[] = [];
+    for (let i = Math.max(0, index - this.config.parallelism + 1); i < index; i++) {
+      const batch = this.batches.get(i);
+      if (batch) between.push(batch);
+    }
+    const historyEnd = this.needsHistory() ? (between[0]?.candidates[0].number ?? this.nextNumber) : 0;
+    let params: Params[];
+    if (this.config.tuning_method === 'bayesian') {
+      params = await suggestCandidates({
+        tuningRunId: this.tuningRunId,
+        config: this.config,
+        historyEnd,
+        pending: between.flatMap((batch) => batch.candidates.map((c) => c.params)),
+        count,
+        firstTrialNumber: this.nextNumber,
+      });
+    } else {
+      if (!this.planned || this.planned.length < this.nextNumber + count) this.planned = await expandCandidates(this.config);
+      params = this.planned.slice(this.nextNumber, this.nextNumber + count);
+    }
+    const candidates: Candidate[] = params.map((p, i) => ({ number: this.nextNumber + i, params: p }));
+    this.nextNumber += candidates.length;
+    const batch: PlannedBatch = { index, candidates, historyEnd, finished: false };
+    this.batches.set(index, batch);
+    this.batches.delete(index - RECENT_BATCHES);
+    return batch;
+  }
+
+  /** Starts the batch's evaluation activity; its outcome is recorded when it ends. */
+  private evaluate(context: TuningContext, batch: PlannedBatch): void {
+    const budget = this.config.time_budget_seconds;
+    this.inFlight.add(batch.index);
+    this.evaluations
+      .run(() =>
+        evaluateCandidates({
+          tuningRunId: this.tuningRunId,
+          context,
+          config: this.config,
+          candidates: batch.candidates,
+          historyEnd: batch.historyEnd,
+          deadline: budget === null ? null : this.startedAt + budget * 1000,
+        }),
+      )
+      .then((outcome) => this.record(outcome))
+      .catch((err) => {
+        // A batch cancelled by a stop has recorded what it finished; anything else fails the run.
+        if (!(this.stopReason() !== undefined && isCancellation(err))) this.failure ??= err;
+      })
+      .finally(() => {
+        batch.finished = true;
+        this.inFlight.delete(batch.index);
+      });
+  }
+
+  /** Counts a batch's trials and follows the best one (the Web UI filters on BestScore while the run goes). */
+  private record({ trials, stoppedBy }: EvaluateOutcome): void {
+    const previous = this.best;
+    for (const trial of trials) {
+      if (trial.state !== 'COMPLETE') continue;
+      if (!this.best || trial.mean_score! > this.best.mean_score || (trial.mean_score === this.best.mean_score && trial.number < this.best.number)) {
+        this.best = { number: trial.number, params: trial.params, mean_score: trial.mean_score! };
+      }
+    }
+    this.evaluated += trials.filter((t) => t.state !== 'STOPPED').length;
+    if (stoppedBy === 'time_budget') this.stoppedByBatch ??= 'time_budget';
+    if (this.best && this.best !== previous) upsertSearchAttributes([{ key: BestScore, value: this.best.mean_score }]);
+  }
+
+  /** History is large: carry the counters and the latest batches forward; the trials are in the database. */
+  private async continueAsNew(context: TuningContext): Promise<never> {
+    return continueAsNew<typeof TuningWorkflow>({
+      tuningRunId: this.tuningRunId,
+      config: this.config,
+      carried: {
+        context,
+        startedAt: this.startedAt,
+        nextNumber: this.nextNumber,
+        evaluated: this.evaluated,
+        best: this.best,
+        recentBatches: [...this.batches.values()].slice(-this.config.parallelism),
+      },
+      historyEventLimit: this.historyEventLimit,
+    });
+  }
+
+  /**
+   * The workflow's result and search attributes, as the row holds them: a row failed elsewhere
+   * (the API, a reconciler) fails the workflow with the row's own error, whatever the search found.
+   */
+  report(finished: FinishedRun, stopReason: StopReason | undefined): TuningOutcome {
+    upsertSearchAttributes([
+      { key: TuningStatus, value: finished.status },
+      ...(finished.bestScore === null ? [] : [{ key: BestScore, value: finished.bestScore }]),
+    ]);
+    // A Temporal cancellation request also shows as CANCELED in the Web UI.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(this.cancelReason ?? 'cancelled');
+    if (finished.status === 'failed' && (this.cancelReason === undefined || finished.errorType !== 'Cancelled')) {
+      throw ApplicationFailure.nonRetryable(finished.error ?? 'the tuning run failed', finished.errorType ?? 'Error');
+    }
+    return {
+      tuningRunId: this.tuningRunId,
+      status: finished.status,
+      bestScore: finished.bestScore,
+      bestParams: finished.bestParams,
+      evaluated: this.evaluated,
+      stopReason: stopReason ?? 'cancelled',
+    };
+  }
+
+  /** Records the failure, unless the row is already final or gone, and returns the row's outcome. */
+  async fail(err: unknown): Promise<FinishedRun> {
+    const failure = describeFailure(err);
+    const stored = await failTuningRun({ tuningRunId: this.tuningRunId, results: failure });
+    return { ...stored, error: stored.error ?? failure.error, errorType: stored.errorType ?? failure.error_type };
+  }
 }

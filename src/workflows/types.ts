@@ -54,6 +54,21 @@ export interface CarriedState {
   nextNumber: number;
   evaluated: number;
   best: BestTrial | null;
+  /** The latest batches, which later batches still treat as pending (see PlannedBatch). */
+  recentBatches: PlannedBatch[];
+}
+
+/**
+ * A batch of candidates, numbered in order. For reproducibility its sampler and pruner see a fixed
+ * view of the run whatever the timing: the trials numbered below `historyEnd` as results (every
+ * batch that ended `lag` or more batches before it) and the candidates of the batches in between
+ * as pending, where `lag` is the run's parallelism when the batch was planned.
+ */
+export interface PlannedBatch {
+  index: number;
+  candidates: Candidate[];
+  historyEnd: number;
+  finished: boolean;
 }
 
 /** A change of a running run's budget (the `updateBudget` update). */
@@ -82,7 +97,8 @@ export interface TuningContext {
   baseParams: Params;
 }
 
-export type TrialState = 'COMPLETE' | 'PRUNED' | 'FAILED';
+/** STOPPED: cut short by a stop of the run (time budget, target score, cancel), with the folds it finished. */
+export type TrialState = 'COMPLETE' | 'PRUNED' | 'FAILED' | 'STOPPED';
 
 export interface Candidate {
   number: number;
@@ -101,8 +117,41 @@ export interface TrialResult extends Candidate {
 export interface EvaluateInput {
   tuningRunId: string;
   context: TuningContext;
-  config: Pick<TuningConfig, 'cv_folds' | 'scoring' | 'seed' | 'pruner'>;
+  config: Pick<TuningConfig, 'cv_folds' | 'scoring' | 'seed' | 'pruner' | 'target_score'>;
   candidates: Candidate[];
+  /** The pruner compares with the recorded trials numbered below this (see PlannedBatch). */
+  historyEnd: number;
+  /** Epoch milliseconds at which the time budget runs out (the batch stops itself), or null. */
+  deadline: number | null;
+}
+
+/** What an evaluation activity reports: its trials, and why it stopped early, if it did. */
+export interface EvaluateOutcome {
+  trials: TrialResult[];
+  stoppedBy: 'time_budget' | 'target_score' | 'cancelled' | null;
+}
+
+export interface SuggestInput {
+  tuningRunId: string;
+  config: TuningConfig;
+  /** The sampler's history: the recorded trials numbered below this (plus a parent's, for a warm start). */
+  historyEnd: number;
+  /** Candidates of the batches between the history and this one. */
+  pending: Params[];
+  count: number;
+  firstTrialNumber: number;
+}
+
+/** The outcome as the row holds it after finishing: the workflow reports what the database says. */
+export interface FinishedRun {
+  status: 'completed' | 'failed';
+  bestScore: number | null;
+  bestParams: Params | null;
+  /** False when the row was already final (for example failed by the API): nothing was written. */
+  written: boolean;
+  /** results.error and results.error_type of a FAILED row (null when it has none, or is gone). */
+  error: string | null;
+  errorType: string | null;
 }
 
 export interface RankedResult {

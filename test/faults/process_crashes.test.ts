@@ -149,7 +149,8 @@ describe('(c) worker SIGKILLed mid-run during a bayesian run', () => {
     },
     n_iter: N_ITER,
     batch_size: BATCH,
-    parallelism: 1,
+    // Two batches at once: each batch's view of the run is fixed, so the retried one matches too.
+    parallelism: 2,
   });
   let bayesianReference: RunRow;
 

@@ -179,12 +179,18 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
 
   router.get('/tuning/tune/:id/results', async (req, res) => {
     const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
+    // Candidates a stop (time budget, target score, cancel) cut short: recorded STOPPED, never ranked.
+    const stopped = await orm.em
+      .fork()
+      .execute<{ number: number }[]>(`select number from tuning_trials where tuning_run_id = ? and state = 'STOPPED' order by number`, [run.id]);
     res.json({
       tuning_run_id: run.id,
       model_run_id: run.modelRun.id,
       status: run.status,
       best_params: run.bestParams,
       results: run.results,
+      stop_reason: run.stopReason,
+      stopped_trials: stopped.map((t) => t.number),
       ...(run.status === TuningStatus.RUNNING
         ? { detail: 'the tuning run is still running; results are written when it completes' }
         : {}),
