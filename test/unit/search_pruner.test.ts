@@ -2,7 +2,6 @@ import {
   createPruner,
   MedianPruner,
   NopPruner,
-  shouldStop,
   SuccessiveHalvingPruner,
   type Trial,
 } from '../../src/ml/search';
@@ -84,19 +83,5 @@ describe('createPruner', () => {
     expect(createPruner('successive_halving', { reductionFactor: 2 })).toBeInstanceOf(SuccessiveHalvingPruner);
     expect(createPruner('none').shouldPrune([0], completed([1, 1, 1, 1, 1, 1]))).toBe(false);
     expect(() => createPruner('bogus' as never)).toThrow(RangeError);
-  });
-});
-
-describe('shouldStop', () => {
-  test('reports the reason', () => {
-    expect(shouldStop({ nTrials: 3, maxTrials: 10 })).toBeNull();
-    expect(shouldStop({ nTrials: 10, maxTrials: 10 })).toBe('n_iter');
-    expect(shouldStop({ nTrials: 3, maxTrials: 10, elapsedSeconds: 61, timeBudgetSeconds: 60 })).toBe('time_budget');
-    expect(shouldStop({ nTrials: 3, maxTrials: 10, elapsedSeconds: 59, timeBudgetSeconds: 60 })).toBeNull();
-    expect(shouldStop({ nTrials: 3, bestScore: 0.95, targetScore: 0.95 })).toBe('target_score');
-    expect(shouldStop({ nTrials: 3, bestScore: 0.94, targetScore: 0.95 })).toBeNull();
-    expect(shouldStop({ nTrials: 3, bestScore: null, targetScore: 0.95 })).toBeNull();
-    expect(shouldStop({ nTrials: 100, maxTrials: null, timeBudgetSeconds: null, targetScore: null })).toBeNull();
-    expect(shouldStop({ nTrials: 10, maxTrials: 10, elapsedSeconds: 100, timeBudgetSeconds: 60, bestScore: 1, targetScore: 0.9 })).toBe('target_score');
   });
 });

@@ -16,7 +16,6 @@ export * from './grid';
 export * from './tpe';
 export * from './gp';
 export * from './pruner';
-export * from './stopping';
 
 export type SearchMethod = 'random_search' | 'bayesian' | 'grid_search';
 
