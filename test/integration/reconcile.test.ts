@@ -152,7 +152,7 @@ describe('DELETE /model-runs/{id}', () => {
     expect((await modelRun(id)).status).toBe(404);
   }, 120_000);
 
-  test('answers 503 and deletes nothing when it cannot learn whether the workflows stopped', async () => {
+  test('answers 503 and deletes nothing when it cannot learn whether the workflows stopped (and POST /model-runs records a failed start)', async () => {
     // The API with a Temporal client whose connection is closed: every call to Temporal fails.
     const connection = await Connection.connect({ address: h.env.address });
     const unreachable = new Client({ connection, namespace: h.config.temporalNamespace });
@@ -164,6 +164,11 @@ describe('DELETE /model-runs/{id}', () => {
       const deleted = await call(api, 'DELETE', `/model-runs/${modelRunId}`, { token: h.token });
       expect(deleted.status).toBe(503);
       expect(deleted.body.error).toMatch(/could not stop the model run's workflows .*nothing was deleted/);
+      // A model run whose workflow cannot start is recorded FAILED at once rather than left RUNNING.
+      const created = await call(api, 'POST', '/model-runs', { token: h.token, body: { experiment_id: experimentId, model_type: 'decision_tree', hyperparameters: {} } });
+      expect(created.status).toBe(503);
+      const [row] = await h.db.orm.em.fork().execute(`select status, error from model_runs where error->>'error_type' = 'WorkflowStartError'`);
+      expect(row).toMatchObject({ status: 'failed', error: { error: expect.stringMatching(/could not start the training workflow/) } });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
