@@ -39,14 +39,14 @@ function fromHttpLibrary(err: { status: number; type?: string; code?: string; me
     case 'entity.parse.failed':
       return new HttpError(400, `malformed JSON body: ${err.message}`);
     case 'entity.too.large':
-      return new HttpError(413, `request body too large: the limit for this request is ${err.limit} bytes (after decompression)`);
+      return new HttpError(413, `request body too large: the limit for this request is ${err.limit} bytes, counted after any decompression`);
     case 'encoding.unsupported':
       return new HttpError(415, `unsupported Content-Encoding "${err.encoding}"; use gzip, deflate, br or none`);
     case 'charset.unsupported':
       return new HttpError(415, `unsupported charset "${err.charset}" in Content-Type; use utf-8`);
     default:
       // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR): the body does not match its Content-Encoding.
-      if (err.code?.startsWith('Z_')) return new HttpError(400, `corrupt compressed body: ${err.message}`);
+      if (err.code?.startsWith('Z_')) return new HttpError(400, 'corrupt compressed body: it does not decode with its Content-Encoding');
       return new HttpError(err.status, err.message);
   }
 }
