@@ -194,6 +194,16 @@ describe('no 5xx from bad input', () => {
   test('numeric query parameters out of range answer 422', async () => {
     expect422(await raw('GET', `/model-runs/${digitsRunId}/tuning-runs?offset=1e20`), 'offset');
     expect422(await raw('GET', `/model-runs/${digitsRunId}/tuning-runs?limit=-1`), 'limit');
+    expect422(await raw('GET', '/tuning/schedules?offset=1e20'), 'offset');
+  });
+
+  test('a schedule\'s tuning request is counted before its values too', async () => {
+    const bad = Array.from({ length: 100 }, (_, i) => `bad${i}`);
+    const response = await call(h, 'POST', '/tuning/schedules', {
+      token: h.token,
+      body: { model_run_id: digitsRunId, tuning_method: 'grid_search', interval_seconds: 3600, param_grid: { max_depth: bad, min_samples_leaf: bad, n_estimators: bad } },
+    });
+    expect(expect422(response, 'param_grid')).toMatch(/1000000 combinations/);
   });
 
   test('a sample data set with a target_column it does not have answers 422', async () => {

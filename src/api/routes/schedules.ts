@@ -25,6 +25,7 @@ import type { ApiDeps } from '../app';
 import { HttpError, notFound, unprocessable } from '../errors';
 import { ownedModelRun } from '../ownership';
 import { tuneSchema } from '../schemas';
+import { checkTuningRequestSize } from '../limits';
 import { tuningRunView } from '../views';
 import { stopWorkflow } from '../../temporal/start';
 import { tuningConfig } from './tuning';
@@ -73,7 +74,7 @@ export const triggerScheduleSchema = z.object({ overlap_policy: z.enum(OVERLAP_P
 const listSchedulesQuery = z.object({
   model_run_id: z.string().uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
 });
 
 /** The checks across fields of a (merged) spec; field checks are zod's. */
@@ -204,6 +205,7 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
 
   router.post('/tuning/schedules', async (req, res) => {
+    checkTuningRequestSize(req.body, config);
     const body = createScheduleSchema.parse(req.body ?? {});
     const { cron, interval_seconds, offset_seconds, jitter_seconds, overlap_policy, paused, note, ...tune } = body;
     const spec = compact({ cron, interval_seconds, offset_seconds, jitter_seconds, overlap_policy });
