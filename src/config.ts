@@ -44,6 +44,8 @@ export interface ServiceConfig {
   maxIterations: number;
   /** Evaluation threads per worker process (0 = one per core). */
   evaluationThreads: number;
+  /** Memory one evaluation thread's fit may use, in MB (EVALUATION_THREAD_MEMORY_MB). */
+  evaluationThreadMemoryMb: number;
   /** Workflow history events after which a tuning run continues as new. */
   historyEventLimit: number;
   /** Bytes of parsed data sets each worker process keeps for reuse (DATASET_CACHE_BYTES). */
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     maxGridSize: intFromEnv('MAX_GRID_SIZE', 5000),
     maxIterations: intFromEnv('MAX_ITERATIONS', 5000),
     evaluationThreads: intFromEnv('EVALUATION_THREADS', 0),
+    evaluationThreadMemoryMb: intFromEnv('EVALUATION_THREAD_MEMORY_MB', 2048),
     historyEventLimit: intFromEnv('TUNING_HISTORY_EVENT_LIMIT', 10_000),
     datasetCacheBytes: intFromEnv('DATASET_CACHE_BYTES', 1024 ** 3),
     parameterLimits: {

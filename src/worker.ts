@@ -34,7 +34,7 @@ export interface TuningWorker {
 
 export async function createTuningWorker(options: TuningWorkerOptions): Promise<TuningWorker> {
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
-  const pool = new EvaluationPool(options.evaluationThreads || undefined);
+  const pool = new EvaluationPool(options.evaluationThreads || undefined, loadConfig().evaluationThreadMemoryMb);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -247,8 +247,9 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       await recorder.finish();
       const trials = [...recorded, ...fresh].sort((a, b) => a.number - b.number);
       if (stoppedBy !== null) return { trials, stoppedBy };
-      // An estimator that rejects its parameters or data fails the run: every candidate would.
-      const failed = evaluations.find((e) => e.error);
+      // An estimator that rejects its parameters or data fails the run: every candidate would. A
+      // candidate too large for its thread's memory fails alone (a smaller one may fit).
+      const failed = evaluations.find((e) => e.error && e.error.type !== 'ResourceLimitExceeded');
       if (failed?.error) throw estimatorFailure(failed.error);
       return { trials, stoppedBy: null };
     },

@@ -186,6 +186,30 @@ describe('EvaluationPool', () => {
     ).rejects.toThrow(/closed/);
   });
 
+  test('a fit that outgrows its thread\'s memory limit fails its candidate with ResourceLimitExceeded; the pool goes on', async () => {
+    // 20,000 noisy rows: fully grown trees of about 2 MB each, so 2,000 of them exceed 64 MB quickly.
+    const n = 20_000;
+    const X = new Float64Array(n * 4);
+    const y = new Float64Array(n);
+    let state = 1;
+    const next = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < X.length; i++) X[i] = next();
+    for (let i = 0; i < n; i++) y[i] = next() < 0.5 ? 0 : 1;
+    const dataset: Dataset = { nSamples: n, nFeatures: 4, featureNames: ['a', 'b', 'c', 'd'], task: 'classification', X, y, classes: ['0', '1'] };
+    const small = new EvaluationPool(1, 64);
+    try {
+      const base = { datasetKey: 'noise', dataset, modelType: 'random_forest', task: 'classification' as Task, cvFolds: 2, scoring: 'accuracy', seed: 0 };
+      const [huge] = await small.evaluate({ ...base, candidates: [{ n_estimators: 2000, max_features: 1.0, random_state: 0 }] });
+      expect(huge.error?.type).toBe('ResourceLimitExceeded');
+      expect(huge.error?.message).toMatch(/64 MB/);
+      const [fine] = await small.evaluate({ ...base, candidates: [{ n_estimators: 2, max_depth: 3, random_state: 0 }] });
+      expect(fine.error).toBeUndefined();
+      expect(fine.scores).toHaveLength(2);
+    } finally {
+      await small.close();
+    }
+  });
+
   test('helpers: shared copies and cost estimates', () => {
     const plain = load('iris', 'classification', false);
     const s = sharedArrays(plain);

@@ -75,6 +75,7 @@ export interface EvaluateOptions {
 }
 
 const MAX_DATASETS_PER_THREAD = 8;
+const DEFAULT_THREAD_MEMORY_MB = 2048;
 
 interface SharedData {
   X: Float64Array;
@@ -186,10 +187,20 @@ export class EvaluationPool {
   /** Units finished by the pool since it started. */
   private unitsDone = 0;
 
-  constructor(size?: number) {
+  /** Memory one thread's fits may use (V8 heap and typed arrays), in MB. */
+  readonly memoryLimitMb: number;
+
+  /**
+   * @param size threads (default: one per core)
+   * @param memoryLimitMb memory each thread's fit may use (default 2048): beyond it the fit fails
+   *   with ResourceLimitExceeded, and a thread whose V8 heap overflows is replaced
+   */
+  constructor(size?: number, memoryLimitMb = DEFAULT_THREAD_MEMORY_MB) {
     const n = size ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`EvaluationPool size must be an integer >= 1, got ${n}`);
+    if (!(memoryLimitMb >= 64)) throw new RangeError(`EvaluationPool memory limit must be at least 64 MB, got ${memoryLimitMb}`);
     this.size = n;
+    this.memoryLimitMb = memoryLimitMb;
   }
 
   /**
@@ -297,10 +308,15 @@ export class EvaluationPool {
   private spawn(): Slot {
     const { file, execArgv } = workerScript();
     const ticks = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const worker = new Worker(file, { ...(execArgv ? { execArgv } : {}), workerData: { progress: ticks } });
+    const worker = new Worker(file, {
+      ...(execArgv ? { execArgv } : {}),
+      workerData: { progress: ticks, memoryLimitBytes: this.memoryLimitMb * 2 ** 20 },
+      // The V8 heap's own limit; typed arrays are checked by the fits themselves (../progress.ts).
+      resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb },
+    });
     const slot: Slot = { worker, datasets: new Map(), unit: null, exited: false, ticks };
     worker.on('message', (msg: FromWorker) => this.onResult(slot, msg));
-    worker.on('error', (err) => this.onExit(slot, err));
+    worker.on('error', (err: Error & { code?: string }) => this.onExit(slot, err));
     worker.on('exit', (code) => this.onExit(slot, new Error(`evaluation thread exited with code ${code}`)));
     if (this.busy === 0) worker.unref();
     return slot;
@@ -315,7 +331,10 @@ export class EvaluationPool {
     slot.unit = null;
     if (this.closed) return;
     if (unit) {
-      if (unit.attempts < 1) {
+      if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        // Retrying would only overflow again: the candidate fails, the thread is replaced.
+        this.fail(unit, { message: `the fit needed more than the ${this.memoryLimitMb} MB heap an evaluation thread may use`, type: 'ResourceLimitExceeded' });
+      } else if (unit.attempts < 1) {
         unit.attempts++;
         this.queue.unshift(unit);
       } else {

@@ -50,7 +50,8 @@ function evaluate(msg: TaskMessage): FromWorker {
   }
 }
 
-attachProgressCounter((workerData as { progress: Int32Array }).progress);
+const { progress, memoryLimitBytes } = workerData as { progress: Int32Array; memoryLimitBytes: number };
+attachProgressCounter(progress, memoryLimitBytes);
 
 const port = parentPort;
 if (port === null) throw new Error('src/ml/parallel/worker.ts must run in a worker thread');
