@@ -9,6 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../src/api/app';
 import { loadConfig, type ServiceConfig } from '../../src/config';
 import { createUserToken } from '../../src/db/users';
+import type { TrialStateValue } from '../../src/entities/enums';
+import type { Trial } from '../../src/ml/search';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search_attributes';
 import { temporalCliPath } from '../../src/temporal/dev_server';
 import { createTuningWorker, type TuningWorker } from '../../src/worker';
@@ -167,10 +169,16 @@ export async function completedModelRun(
 export interface TrialView {
   number: number;
   params: Record<string, unknown>;
-  state: 'COMPLETE' | 'PRUNED' | 'FAILED';
+  state: TrialStateValue;
   scores: number[];
   mean_score: number | null;
   std_score: number | null;
+}
+
+/** The sampler's view of a recorded trial (its value is the mean CV score, its steps the folds), as a warm start reads it. */
+export function samplerTrial(t: TrialView): Trial {
+  if (t.state === 'STOPPED') throw new Error(`trial ${t.number} was cut short by a stop; samplers do not read it`);
+  return { number: t.number, params: t.params as Trial['params'], value: t.state === 'COMPLETE' ? t.mean_score : null, state: t.state, intermediateValues: t.scores };
 }
 
 /** The tuning endpoints of one model run, called with the owner's token. */

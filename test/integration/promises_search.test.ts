@@ -5,7 +5,7 @@
  * continue-as-new of a bayesian run. Each test fails if its feature is taken away.
  */
 import { createSampler, expandGrid, warmStartHistory, type SearchSpace, type Trial } from '../../src/ml/search';
-import { completedModelRun, startHarness, tuningCalls, type Harness, type TrialView } from './harness';
+import { completedModelRun, samplerTrial, startHarness, tuningCalls, type Harness, type TrialView } from './harness';
 
 let h: Harness;
 let forest: ReturnType<typeof tuningCalls>;
@@ -30,15 +30,6 @@ const TREE_SPACE: SearchSpace = {
   min_samples_leaf: { type: 'int', low: 1, high: 60, log: true },
   criterion: { type: 'categorical', choices: ['gini', 'entropy'] },
 };
-
-/** The sampler's view of a stored trial (its value is the mean CV score, its steps the folds). */
-const samplerTrial = (t: TrialView): Trial => ({
-  number: t.number,
-  params: t.params as Trial['params'],
-  value: t.state === 'COMPLETE' ? t.mean_score : null,
-  state: t.state,
-  intermediateValues: t.scores,
-});
 
 const paramsOf = (trials: TrialView[]) => trials.map((t) => t.params);
 
