@@ -1,5 +1,5 @@
 /** TrainModelWorkflow: cross-validates a model run's own hyperparameters and records its score. */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { NON_RETRYABLE_ERRORS } from '../temporal/errors';
 import { describeFailure } from './failures';
@@ -7,10 +7,15 @@ import type { TrainModelInput } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
+/**
+ * Heartbeats while the fit progresses (a hung fit is retried elsewhere within 10 s); a cancel (the
+ * model run deleted, the Web UI's Cancel) stops the fit in the middle of its fold.
+ */
 const { trainModelRun } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 });
 
 const { failModelRun } = proxyActivities<Activities>({
@@ -22,8 +27,11 @@ export async function TrainModelWorkflow(input: TrainModelInput): Promise<void> 
   try {
     await trainModelRun(input.modelRunId);
   } catch (err) {
-    const failure = describeFailure(err);
-    await failModelRun({ modelRunId: input.modelRunId, failure });
+    const cancelled = isCancellation(err);
+    const failure = cancelled ? { error: 'training was cancelled', error_type: 'Cancelled' } : describeFailure(err);
+    // Written even when the workflow itself is being cancelled, so the row never stays RUNNING.
+    await CancellationScope.nonCancellable(() => failModelRun({ modelRunId: input.modelRunId, failure }));
+    if (cancelled) throw err;
     throw ApplicationFailure.nonRetryable(failure.error, failure.error_type);
   }
 }
