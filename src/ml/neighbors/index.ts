@@ -1,24 +1,37 @@
 /**
- * scikit-learn's KNeighborsClassifier and KNeighborsRegressor, by brute force over typed arrays.
+ * scikit-learn's KNeighborsClassifier and KNeighborsRegressor over typed arrays.
  *
  * Parameters: n_neighbors=5 (integer >= 1), weights='uniform' | 'distance', p=2 (Minkowski power,
  * >= 1: 1 Manhattan, 2 Euclidean, any other real a general Minkowski distance), metric='minkowski'
  * | 'euclidean' | 'manhattan' | 'chebyshev' (p only applies to 'minkowski').
  *
  * Distances are computed exactly (no ||x||² - 2x·y + ||y||² shortcut); among neighbours at exactly
- * the same distance the training row that comes first wins. With weights='distance', a query that
- * coincides with training points is predicted from those points only (sklearn's convention).
+ * the same distance the training row that comes first wins. The search (search.ts) follows
+ * scikit-learn's algorithm='auto': a KD-tree, or brute force when there are more than 15
+ * features, when n_neighbors >= n_train // 2, for a general Minkowski p, or when a probe shows the
+ * tree would scan most points anyway; both give exactly the same neighbours and distances. With
+ * weights='distance', a query that coincides with training points is predicted from those points
+ * only (sklearn's convention).
  * Classifier: the class with the largest (weighted) vote, the smallest class index on ties;
  * predictProba gives the normalised votes.
  */
 import { ParamReader } from '../linear/params';
 import { Dataset, Estimator, InvalidInputError, Params } from '../types';
+import { bruteForceNeighbours, Distance, KDTree } from './search';
 
 export const KNEIGHBORS_PARAMS = ['n_neighbors', 'weights', 'p', 'metric'] as const;
 
 type Metric = 'minkowski' | 'euclidean' | 'manhattan' | 'chebyshev';
-/** Internal distance kinds: squared-Euclidean, Manhattan, Chebyshev, general Minkowski. */
-type Kind = 'l2' | 'l1' | 'linf' | 'lp';
+/** scikit-learn's `algorithm` (not a user parameter here: every choice gives the same neighbours). */
+export type NeighborsAlgorithm = 'auto' | 'kd_tree' | 'brute';
+/** scikit-learn's algorithm='auto' uses brute force above this many features. */
+const KD_TREE_MAX_FEATURES = 15;
+/**
+ * 'auto' keeps the KD-tree only if a query scans less than this fraction of the training points:
+ * scanning a point through the tree costs about four times as much as by brute force (measured
+ * with bench/knn.ts).
+ */
+const KD_TREE_MAX_SCAN_FRACTION = 0.25;
 
 /** Row-major copy of the given rows. */
 function gather(data: Dataset, rows: Uint32Array): Float64Array {
@@ -46,22 +59,32 @@ abstract class KNeighborsBase implements Estimator {
   readonly weights: 'uniform' | 'distance';
   readonly p: number;
   readonly metric: Metric;
-  protected readonly kind: Kind;
+  protected readonly distance: Distance;
   protected Xtr: Float64Array = new Float64Array(0);
   protected ytr: Float64Array = new Float64Array(0);
   protected nTrain = 0;
   protected nFeatures = 0;
+  /** Built by fit when the algorithm is a KD-tree. */
+  private tree: KDTree | null = null;
 
-  constructor(name: string, params: Params | undefined) {
+  constructor(
+    name: string,
+    params: Params | undefined,
+    private readonly algorithm: NeighborsAlgorithm,
+  ) {
     const r = new ParamReader(name, params, KNEIGHBORS_PARAMS);
     this.n_neighbors = r.number('n_neighbors', 5, { min: 1, integer: true });
     this.weights = r.choice<'uniform' | 'distance'>('weights', 'uniform', ['uniform', 'distance']);
     this.p = r.number('p', 2, { min: 1 });
     this.metric = r.choice<Metric>('metric', 'minkowski', ['minkowski', 'euclidean', 'manhattan', 'chebyshev']);
-    if (this.metric === 'euclidean') this.kind = 'l2';
-    else if (this.metric === 'manhattan') this.kind = 'l1';
-    else if (this.metric === 'chebyshev') this.kind = 'linf';
-    else this.kind = this.p === 2 ? 'l2' : this.p === 1 ? 'l1' : 'lp';
+    const kind =
+      this.metric === 'euclidean' ? 'l2'
+      : this.metric === 'manhattan' ? 'l1'
+      : this.metric === 'chebyshev' ? 'linf'
+      : this.p === 2 ? 'l2'
+      : this.p === 1 ? 'l1'
+      : 'lp';
+    this.distance = { kind, p: this.p };
   }
 
   fit(data: Dataset, rows: Uint32Array): this {
@@ -73,7 +96,22 @@ abstract class KNeighborsBase implements Estimator {
     this.Xtr = gather(data, rows);
     this.ytr = new Float64Array(rows.length);
     for (let i = 0; i < rows.length; i++) this.ytr[i] = data.y[rows[i]];
+    this.tree = this.chooseTree();
     return this;
+  }
+
+  /**
+   * The KD-tree (p = 1, 2 or ∞ only), or null for brute force. 'auto' is scikit-learn's rule (brute
+   * force above 15 features or when n_neighbors >= n_train // 2), and then brute force too when
+   * the tree would scan most points anyway.
+   */
+  private chooseTree(): KDTree | null {
+    const { kind, p } = this.distance;
+    if (kind === 'lp' || this.algorithm === 'brute') return null;
+    const k = this.n_neighbors;
+    if (this.algorithm === 'auto' && (this.nFeatures > KD_TREE_MAX_FEATURES || k >= Math.floor(this.nTrain / 2))) return null;
+    const tree = new KDTree(this.Xtr, this.nTrain, this.nFeatures, { kind, p });
+    return this.algorithm === 'kd_tree' || tree.scanFraction(k) < KD_TREE_MAX_SCAN_FRACTION ? tree : null;
   }
 
   /** The n_neighbors nearest training rows of each query row, nearest first. */
@@ -81,69 +119,10 @@ abstract class KNeighborsBase implements Estimator {
     if (this.nTrain === 0) throw new Error('KNeighbors: predict before fit');
     if (data.nFeatures !== this.nFeatures) throw new Error(`KNeighbors: fitted on ${this.nFeatures} features, got ${data.nFeatures}`);
     const k = this.n_neighbors;
-    const d = this.nFeatures;
-    const m = this.nTrain;
-    const T = this.Xtr;
-    const Q = gather(data, rows);
-    const kind = this.kind;
-    const p = this.p;
-    const distances = new Float64Array(rows.length * k);
-    const indices = new Uint32Array(rows.length * k);
-    const bestD = new Float64Array(k);
-    const bestI = new Uint32Array(k);
-    const query = new Float64Array(d);
-    for (let q = 0; q < rows.length; q++) {
-      for (let f = 0; f < d; f++) query[f] = Q[q * d + f];
-      let count = 0;
-      let worst = Infinity; // reduced distance of the k-th neighbour once k are known
-      for (let j = 0, to = 0; j < m; j++, to += d) {
-        // Reduced distance, accumulated feature by feature in order; abandoned once above `worst`.
-        let s = 0;
-        let f = 0;
-        if (kind === 'l2') {
-          for (; f + 4 <= d && s <= worst; f += 4) {
-            const t0 = query[f] - T[to + f];
-            const t1 = query[f + 1] - T[to + f + 1];
-            const t2 = query[f + 2] - T[to + f + 2];
-            const t3 = query[f + 3] - T[to + f + 3];
-            s += t0 * t0;
-            s += t1 * t1;
-            s += t2 * t2;
-            s += t3 * t3;
-          }
-          for (; f < d && s <= worst; f++) {
-            const t = query[f] - T[to + f];
-            s += t * t;
-          }
-        } else if (kind === 'l1') {
-          for (; f < d && s <= worst; f++) s += Math.abs(query[f] - T[to + f]);
-        } else if (kind === 'linf') {
-          for (; f < d && s <= worst; f++) {
-            const t = Math.abs(query[f] - T[to + f]);
-            if (t > s) s = t;
-          }
-        } else {
-          for (; f < d && s <= worst; f++) s += Math.abs(query[f] - T[to + f]) ** p;
-        }
-        if (count === k && !(s < worst)) continue;
-        // Insert after any equal distances, so earlier training rows win ties.
-        let pos = count < k ? count : k - 1;
-        while (pos > 0 && bestD[pos - 1] > s) {
-          bestD[pos] = bestD[pos - 1];
-          bestI[pos] = bestI[pos - 1];
-          pos--;
-        }
-        bestD[pos] = s;
-        bestI[pos] = j;
-        if (count < k) count++;
-        if (count === k) worst = bestD[k - 1];
-      }
-      for (let t = 0; t < k; t++) {
-        const r = bestD[t];
-        distances[q * k + t] = kind === 'l2' ? Math.sqrt(r) : kind === 'lp' ? r ** (1 / p) : r;
-        indices[q * k + t] = bestI[t];
-      }
-    }
+    const queries = gather(data, rows);
+    const { distances, indices } = this.tree
+      ? this.tree.query(queries, rows.length, k)
+      : bruteForceNeighbours(this.Xtr, this.nTrain, this.nFeatures, queries, rows.length, k, this.distance);
     return { distances, indices, k };
   }
 
@@ -172,12 +151,15 @@ export class KNeighborsClassifier extends KNeighborsBase {
   static readonly PARAM_NAMES: readonly string[] = KNEIGHBORS_PARAMS;
   nClasses = 0;
 
-  /** `options.nClasses`: number of classes (default data.classes.length, else max(y) + 1). */
+  /**
+   * `options.nClasses`: number of classes (default data.classes.length, else max(y) + 1);
+   * `options.algorithm`: the neighbour search (default 'auto').
+   */
   constructor(
     params: Params = {},
-    private readonly options: { nClasses?: number } = {},
+    private readonly options: { nClasses?: number; algorithm?: NeighborsAlgorithm } = {},
   ) {
-    super('KNeighborsClassifier', params);
+    super('KNeighborsClassifier', params, options.algorithm ?? 'auto');
   }
 
   override fit(data: Dataset, rows: Uint32Array): this {
@@ -224,8 +206,8 @@ export class KNeighborsClassifier extends KNeighborsBase {
 export class KNeighborsRegressor extends KNeighborsBase {
   static readonly PARAM_NAMES: readonly string[] = KNEIGHBORS_PARAMS;
 
-  constructor(params: Params = {}) {
-    super('KNeighborsRegressor', params);
+  constructor(params: Params = {}, options: { algorithm?: NeighborsAlgorithm } = {}) {
+    super('KNeighborsRegressor', params, options.algorithm ?? 'auto');
   }
 
   predict(data: Dataset, rows: Uint32Array): Float64Array {
