@@ -117,6 +117,15 @@ describe('request size, counted before values', () => {
     expect(() => checkTuningRequestSize({ tuning_method: 'grid_search', param_grid: { n_estimators: [1, 2] } }, config)).not.toThrow();
   });
 
+  test('all lists together hold at most MAX_GRID_SIZE values, whatever each holds', () => {
+    const lists = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`p${i}`, new Array(200).fill(1)]));
+    const { field, reason } = refusal(() => checkTuningRequestSize({ tuning_method: 'random_search', param_grid: lists }, config));
+    expect(field).toBe('param_grid');
+    expect(reason).toMatch(/more than 5000 values in all lists/);
+    const choices = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`p${i}`, { type: 'categorical', choices: new Array(200).fill(1) }]));
+    expect(refusal(() => checkTuningRequestSize({ tuning_method: 'bayesian', param_distributions: choices }, config)).field).toBe('param_distributions');
+  });
+
   test('counting 2.5 million values is a length check, not a walk over them', () => {
     // Values the per-value checks would reject; the size check must refuse first.
     const huge = new Array(2_500_000).fill('x');
