@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { parseCsv } from '../../src/ml/data/csv';
+import { score } from '../../src/ml/metrics';
 import { Random } from '../../src/ml/random';
 import { TreeBuilder } from '../../src/ml/tree/builder';
 import { featureCodes } from '../../src/ml/tree/codes';
@@ -33,6 +34,8 @@ function accuracy(data: Dataset, rows: Uint32Array, pred: Float64Array): number 
   rows.forEach((r, i) => (ok += pred[i] === data.y[r] ? 1 : 0));
   return ok / rows.length;
 }
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function expectInvalid(fn: () => unknown, field: string): void {
   let caught: unknown;
@@ -67,46 +70,71 @@ describe('DecisionTreeClassifier / DecisionTreeRegressor', () => {
     }
   });
 
-  // scikit-learn's own predictions differ between random_state values when equally good splits
-  // tie; the fixture records how much (seed_spread). Where it is 0 we must match exactly.
+  // scikit-learn breaks ties between equally good splits by random_state, in an order ours does not
+  // reproduce; the fixture records what its seeds 0-29 do (scripts/fixtures_trees.py). Where no
+  // seed changes a prediction (seed_spread 0), each of our seeds must match exactly. Elsewhere a
+  // prediction counts as off when it leaves the row's [seed_min, seed_max] over scikit-learn's
+  // seeds (classification: differs from the label all its seeds agree on); at most 1% may be
+  // (measured: 0.45%, diabetes unpruned), regression ones by at most 5% of the targets' range
+  // (measured 3%); the mean test score of our seeds 0-9 must lie within the range of
+  // scikit-learn's, and each within that range widened by half its width on either side.
   describe.each(['iris', 'wine', 'breast_cancer', 'digits', 'diabetes'])('matches scikit-learn on %s', (name) => {
     const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `tree_${name}.json`), 'utf8')) as {
       task: Task;
       train: number[];
       test: number[];
-      cases: { params: Record<string, unknown>; predict: number[]; node_count: number; depth: number; seed_spread: number }[];
+      cases: {
+        params: Record<string, unknown>;
+        predict: number[];
+        node_count: number;
+        depth: number;
+        seed_spread: number;
+        seed_min: number[];
+        seed_max: number[];
+        scores: number[];
+      }[];
     };
     const data = load(name, fixture.task);
     const train = Uint32Array.from(fixture.train);
     const testRows = Uint32Array.from(fixture.test);
+    const classification = fixture.task === 'classification';
+    const truth = Float64Array.from(testRows, (r) => data.y[r]);
+    const targetRange = Math.max(...truth) - Math.min(...truth);
+    const asLabels = (pred: Float64Array): number[] => Array.from(pred, (p) => (classification ? Number(data.classes![p]) : p));
     test.each(fixture.cases.map((c) => [JSON.stringify(c.params), c] as const))('%s', (_label, c) => {
-      const Model = fixture.task === 'classification' ? DecisionTreeClassifier : DecisionTreeRegressor;
-      const model = new Model({ ...c.params, random_state: 0 }).fit(data, train);
-      const pred = model.predict(data, testRows);
-      let mismatches = 0;
-      testRows.forEach((_, i) => {
-        const expected = fixture.task === 'classification' ? data.classes!.indexOf(String(c.predict[i])) : c.predict[i];
-        if (Math.abs(pred[i] - expected) > 1e-9 * Math.max(1, Math.abs(expected))) mismatches++;
-      });
+      const Model = classification ? DecisionTreeClassifier : DecisionTreeRegressor;
+      const fits = Array.from({ length: 10 }, (_, seed) => new Model({ ...c.params, random_state: seed }).fit(data, train));
       if (c.seed_spread === 0) {
-        expect(mismatches).toBe(0);
-        expect(model.tree_!.nodeCount).toBe(c.node_count);
-        expect(model.tree_!.maxDepth).toBe(c.depth);
-      } else {
-        // Within the variation tie-breaking alone causes (sklearn seeds 1-9 vs seed 0).
-        expect(mismatches).toBeLessThanOrEqual(Math.ceil(1.5 * c.seed_spread) + 2);
+        for (const m of fits) {
+          asLabels(m.predict(data, testRows)).forEach((p, i) => expect(Math.abs(p - c.predict[i])).toBeLessThanOrEqual(1e-9 * Math.abs(c.predict[i])));
+          expect(m.tree_!.nodeCount).toBe(c.node_count);
+          expect(m.tree_!.maxDepth).toBe(c.depth);
+        }
+      }
+      let off = 0;
+      let farthest = 0;
+      for (const m of fits) {
+        asLabels(m.predict(data, testRows)).forEach((p, i) => {
+          const lo = c.seed_min[i] - 1e-9 * Math.abs(c.seed_min[i]);
+          const hi = c.seed_max[i] + 1e-9 * Math.abs(c.seed_max[i]);
+          if ((classification && c.seed_min[i] === c.seed_max[i] && p !== c.predict[i]) || p < lo || p > hi) {
+            off++;
+            farthest = Math.max(farthest, lo - p, p - hi);
+          }
+        });
+      }
+      expect(off).toBeLessThanOrEqual(0.01 * fits.length * testRows.length);
+      if (!classification) expect(farthest).toBeLessThanOrEqual(0.05 * targetRange);
+      const scores = fits.map((m) => score(classification ? 'accuracy' : 'r2', truth, m.predict(data, testRows)));
+      // 1e-12: a mean of equal scores may differ from them in the last bit.
+      const [skMin, skMax] = [Math.min(...c.scores) - 1e-12, Math.max(...c.scores) + 1e-12];
+      expect(mean(scores)).toBeGreaterThanOrEqual(skMin);
+      expect(mean(scores)).toBeLessThanOrEqual(skMax);
+      for (const s of scores) {
+        expect(s).toBeGreaterThanOrEqual(skMin - (skMax - skMin) / 2);
+        expect(s).toBeLessThanOrEqual(skMax + (skMax - skMin) / 2);
       }
     });
-  });
-
-  test('the default single tree reproduces scikit-learn exactly (iris, wine)', () => {
-    for (const name of ['iris', 'wine']) {
-      const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `tree_${name}.json`), 'utf8'));
-      const data = load(name, 'classification');
-      const model = new DecisionTreeClassifier({ random_state: 0 }).fit(data, Uint32Array.from(fixture.train));
-      const pred = Array.from(model.predict(data, Uint32Array.from(fixture.test))).map((k) => Number(data.classes![k]));
-      expect(pred).toEqual(fixture.cases[0].predict);
-    }
   });
 
   test('presorted and per-node split search grow identical trees', () => {
