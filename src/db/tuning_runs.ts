@@ -181,6 +181,46 @@ export async function recordTrials(orm: MikroORM, tuningRunId: string, trials: r
   });
 }
 
+/**
+ * A running run's progress from its recorded trials (written within a second of each finishing),
+ * so a status request costs one indexed query, never a round trip to the workflow.
+ */
+export async function runningProgress(
+  orm: MikroORM,
+  id: string,
+): Promise<{ evaluated: number; total: number | null; best_score: number | null; best_params: Params | null; elapsed_seconds: number | null }> {
+  const [row] = await orm.em.fork().execute<
+    { evaluated: string; total: number | null; best_score: number | null; best_params: Params | null; elapsed_seconds: number | null }[]
+  >(
+    `select (select count(*) from tuning_trials t where t.tuning_run_id = r.id and t.state <> 'STOPPED') as evaluated,
+            (r.config->>'n_iter')::int as total,
+            b.mean_score as best_score,
+            b.params as best_params,
+            extract(epoch from now() - coalesce(r.started_at, r.created_at))::float8 as elapsed_seconds
+       from tuning_runs r
+       left join lateral (
+            select mean_score, params from tuning_trials t
+             where t.tuning_run_id = r.id and t.state = 'COMPLETE'
+             order by t.mean_score desc, t.number limit 1) b on true
+      where r.id = ?`,
+    [id],
+  );
+  return { ...row, evaluated: Number(row.evaluated) };
+}
+
+/** Keeps the stored request in step with a budget change the workflow accepted (PATCH), for status and restarts. */
+export async function recordBudgetChange(
+  orm: MikroORM,
+  id: string,
+  budget: { n_iter: number; time_budget_seconds: number | null; parallelism: number },
+): Promise<void> {
+  await orm.em.fork().execute(
+    `update tuning_runs set config = config || ?::jsonb where id = ? and status = 'running'`,
+    [JSON.stringify(budget), id],
+    'run',
+  );
+}
+
 /** The status and results of a run as stored, or null when it does not exist. */
 export async function getTuningRunOutcome(
   orm: MikroORM,
@@ -206,9 +246,13 @@ export interface TrialFilter {
 export async function listTrials(orm: MikroORM, tuningRunId: string, filter: TrialFilter = {}): Promise<StoredTrial[]> {
   const conditions = ['tuning_run_id = ?'];
   const values: unknown[] = [tuningRunId];
-  if (filter.from !== undefined) conditions.push('number >= ?'), values.push(filter.from);
-  if (filter.below !== undefined) conditions.push('number < ?'), values.push(filter.below);
-  if (filter.numbers !== undefined) conditions.push('number = any(?::int[])'), values.push(`{${filter.numbers.join(',')}}`);
+  const where = (condition: string, value: unknown) => {
+    conditions.push(condition);
+    values.push(value);
+  };
+  if (filter.from !== undefined) where('number >= ?', filter.from);
+  if (filter.below !== undefined) where('number < ?', filter.below);
+  if (filter.numbers !== undefined) where('number = any(?::int[])', `{${filter.numbers.join(',')}}`);
   // Raw rows: the MikroORM pg driver returns timestamptz as text, converted here.
   const rows = await orm.em.fork().execute<(Omit<StoredTrial, 'error' | 'created_at'> & { error: string | null; created_at: string })[]>(
     `select number, params, state, scores, mean_score, std_score, duration_seconds, error, created_at

@@ -3,9 +3,9 @@
  * A run is recorded RUNNING, then its TuningWorkflow starts; the workflow writes the outcome.
  */
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { warmStartMismatch } from '../../db/best_runs';
-import { failTuningRun, listTrials } from '../../db/tuning_runs';
+import { failTuningRun, listTrials, recordBudgetChange, runningProgress } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ServiceConfig } from '../../config';
 import { paramNames } from '../../ml/estimators';
@@ -14,12 +14,12 @@ import { gridSize, validateParamGrid, validateSearchSpace, type SearchSpace } fr
 import type { ModelRun } from '../../entities';
 import { tuningWorkflowId } from '../../temporal/ids';
 import { startTuningWorkflow } from '../../temporal/start';
-import type { TuningConfig, TuningProgress } from '../../workflows/types';
+import type { TuningConfig } from '../../workflows/types';
 import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedModelRun, ownedTuningRun } from '../ownership';
 import { budgetSchema, cancelSchema, tuneSchema, type TuneRequest } from '../schemas';
-import { cancelSignal, progressQuery, updateBudget } from '../../workflows/definitions';
+import { cancelSignal, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
 import { checkDuration, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
 import { checkGridValues, checkSpaceValues, type ModelContext } from '../validation';
@@ -88,17 +88,6 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
   };
 }
 
-/** Live progress from the running workflow; null when it cannot answer right now. */
-async function liveProgress(temporal: Client, tuningRunId: string): Promise<TuningProgress | null> {
-  try {
-    const handle = temporal.workflow.getHandle(tuningWorkflowId(tuningRunId));
-    // A deadline, so a busy or unreachable worker delays the answer by at most 3 s.
-    return await temporal.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery));
-  } catch {
-    return null;
-  }
-}
-
 export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
 
@@ -160,7 +149,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
     const results = run.results as { total_combinations?: number; best_score?: number; tuning_time?: number; error?: string; error_type?: string } | null;
     const progress =
       run.status === TuningStatus.RUNNING
-        ? ((await liveProgress(temporal, run.id)) ?? { evaluated: run.nIterations, total: (run.config?.n_iter as number) ?? null })
+        ? await runningProgress(orm, run.id)
         : run.status === TuningStatus.COMPLETED
           ? {
               evaluated: results?.total_combinations ?? run.nIterations,
@@ -217,6 +206,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
     }
     try {
       const budget = await temporal.workflow.getHandle(tuningWorkflowId(run.id)).executeUpdate(updateBudget, { args: [body] });
+      await recordBudgetChange(orm, run.id, budget);
       res.json({ tuning_run_id: run.id, ...budget });
     } catch (err) {
       // The workflow's validator names the field in its message: "<field>: <reason>".
