@@ -1,9 +1,11 @@
 /**
- * `npm start`: the whole service in one process on the embedded default: PostgreSQL (embedded
- * unless DATABASE_URL is set), the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS
- * is set), the worker and the API. State lives in STATE_DIR (default .state), so a restart
- * resumes where it stopped.
+ * `npm start`: the whole service on the embedded default: PostgreSQL (embedded unless
+ * DATABASE_URL is set), the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS is set),
+ * the API in this process and the worker in a child process of its own, as in production, so
+ * neither a fit, a sampler nor a data-set parse can stall an API request (a worker that dies is
+ * started again). State lives in STATE_DIR (default .state), so a restart resumes where it stopped.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createApp } from '../api/app';
@@ -11,10 +13,49 @@ import { loadConfig } from '../config';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { initOrm, migrate } from '../db/orm';
 import { ensureLocalUser } from '../db/users';
-import { startReconcileLoop } from '../reconciler';
 import { connectClient } from '../temporal/client';
 import { startDevServer } from '../temporal/dev_server';
-import { createTuningWorker } from '../worker';
+
+/** How long a worker may take to shut down gracefully (finishing its activity tasks) before it is killed. */
+const WORKER_SHUTDOWN_MS = 15_000;
+
+/**
+ * Runs src/worker.ts (which also runs the reconciler) in a child process, restarting it if it dies
+ * unexpectedly; `stop()` resolves once the child has exited (killed if it does not in time), and
+ * the child never outlives this process.
+ */
+function superviseWorker(env: NodeJS.ProcessEnv): { stop(): Promise<void> } {
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  const start = () => {
+    child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, '..', 'worker.ts')], {
+      env,
+      stdio: 'inherit',
+    });
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`worker exited (code ${code}, signal ${signal}); starting it again in 1 s`);
+      setTimeout(start, 1_000);
+    });
+  };
+  start();
+  process.once('exit', () => child?.kill('SIGKILL'));
+  return {
+    stop() {
+      stopping = true;
+      const running = child;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const kill = setTimeout(() => running.kill('SIGKILL'), WORKER_SHUTDOWN_MS);
+        running.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        running.kill('SIGTERM');
+      });
+    },
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -41,19 +82,11 @@ async function main(): Promise<void> {
     webUi = `${devServer.uiUrl}/namespaces/${config.temporalNamespace}/workflows`;
   }
 
-  const worker = await createTuningWorker({
-    orm,
-    temporalAddress,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    evaluationThreads: config.evaluationThreads,
-  });
-  const workerDone = worker.run();
+  // The worker also reconciles runs left RUNNING by a crash: at start-up, then every 60 s.
+  const worker = superviseWorker({ ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
+  stops.unshift(() => worker.stop());
   const client = await connectClient(temporalAddress, config.temporalNamespace);
   stops.unshift(() => client.connection.close());
-  // Runs left RUNNING by a crash: resumed or settled now, then every 60 s (src/reconciler.ts).
-  const reconciler = startReconcileLoop({ orm, client, config });
-  stops.unshift(() => reconciler.stop());
   const server = createApp({ orm, temporal: client, config }).listen(config.apiPort, config.apiHost);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -74,8 +107,8 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  // The Temporal runtime shuts the worker down on SIGINT/SIGTERM; then the rest stops in reverse order.
-  await workerDone;
+  // Ctrl-C (SIGINT) or SIGTERM: the worker shuts down gracefully, then the rest in reverse order.
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   for (const stop of stops) await stop().catch((err) => console.error('while stopping:', err));
 }
 
