@@ -6,8 +6,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ServiceConfig } from '../config';
 import { authenticate } from './auth';
 import { errorHandler, HttpError } from './errors';
+import { dashboardApiRoutes, dashboardPages } from './routes/dashboard';
 import { datasetRoutes } from './routes/datasets';
 import { experimentRoutes } from './routes/experiments';
+import { importanceRoutes } from './routes/importance';
 import { modelRunRoutes } from './routes/model_runs';
 import { scheduleRoutes } from './routes/schedules';
 import { tuningRoutes } from './routes/tuning';
@@ -76,7 +78,10 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(modelRunRoutes(deps));
   api.use(tuningRoutes(deps));
   api.use(scheduleRoutes(deps));
+  api.use(importanceRoutes(deps));
+  api.use(dashboardApiRoutes(deps));
   app.use('/api/v1', api);
+  app.use(dashboardPages());
 
   app.use((req, _res, next) => next(new HttpError(404, `no route ${req.method} ${req.path}`)));
   app.use(errorHandler);

@@ -21,6 +21,7 @@ import { ownedModelRun, ownedTuningRun } from '../ownership';
 import { budgetSchema, cancelSchema, tuneSchema, type TuneRequest } from '../schemas';
 import { cancelSignal, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
+import { trialsCsv } from './dashboard';
 import { checkDuration, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
 import { checkGridValues, checkSpaceValues, type ModelContext } from '../validation';
 
@@ -220,7 +221,11 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
   /** Every evaluated candidate with its fold scores, state and timing, for plotting. */
   router.get('/tuning/tune/:id/trials', async (req, res) => {
     const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
-    res.json({ tuning_run_id: run.id, status: run.status, trials: await listTrials(orm, run.id) });
+    const trials = await listTrials(orm, run.id);
+    // ?format=csv or json: a download (the dashboard's export).
+    if (req.query.format === 'csv') return res.attachment(`trials-${run.id}.csv`).type('text/csv').send(trialsCsv(trials));
+    if (req.query.format === 'json') res.attachment(`trials-${run.id}.json`);
+    res.json({ tuning_run_id: run.id, status: run.status, trials });
   });
 
   return router;
