@@ -62,26 +62,35 @@ export function checkSpaceValues(space: SearchSpace, model: ModelContext): void 
   }
 }
 
-/** The path of the first string (or object key) holding a NUL character, or null. PostgreSQL cannot store one. */
-function nulCharacterAt(value: unknown, path: string): string | null {
+/** Deepest nesting of arrays and objects accepted (requests need about 5; JSON.parse accepts any depth, recursive readers do not). */
+const MAX_NESTING = 32;
+
+/**
+ * The path of the first string (or object key) holding a NUL character, or null. PostgreSQL cannot
+ * store one. Throws a 422 for nesting deeper than MAX_NESTING rather than overflowing the stack.
+ */
+function nulCharacterAt(value: unknown, path: string, depth = 0): string | null {
   if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (typeof value === 'object' && value !== null && depth >= MAX_NESTING) {
+    throw unprocessable(path || '(body)', `nested more than ${MAX_NESTING} levels deep`);
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nulCharacterAt(value[i], `${path}[${i}]`);
+      const found = nulCharacterAt(value[i], `${path}[${i}]`, depth + 1);
       if (found !== null) return found;
     }
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
       const field = path ? `${path}.${key}` : key;
       if (key.includes('\0')) return field;
-      const found = nulCharacterAt(item, field);
+      const found = nulCharacterAt(item, field, depth + 1);
       if (found !== null) return found;
     }
   }
   return null;
 }
 
-/** 422 for a NUL character anywhere in the query or the body (a raw CSV body is the field `csv`). */
+/** 422 for a NUL character anywhere in the query or the body (a raw CSV body is the field `csv`), or for too deep nesting. */
 export const rejectNulCharacters: RequestHandler = (req, _res, next) => {
   const inQuery = nulCharacterAt(req.query, 'query');
   const inBody = typeof req.body === 'string' ? nulCharacterAt(req.body, 'csv') : nulCharacterAt(req.body, '');
