@@ -1,28 +1,83 @@
 /**
  * Users and their API tokens. A token is random, shown once, and stored only as its SHA-256
- * hash, so a database dump does not reveal it.
+ * hash, so a database dump does not reveal it. A token answers until it expires or is revoked.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ApiToken, User } from '../entities';
 
 export const hashToken = (token: string): string => crypto.createHash('sha256').update(token).digest('hex');
 const newToken = (): string => `tr_${crypto.randomBytes(24).toString('base64url')}`;
 
-/** The user a token belongs to, or null for an unknown token. */
+/** last_used_at is written at most this often per token, so authenticating stays a read. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The user an active (known, unexpired, unrevoked) token belongs to, or null. */
 export async function userIdForToken(orm: MikroORM, token: string): Promise<string | null> {
-  const found = await orm.em.fork().findOne(ApiToken, { tokenHash: hashToken(token) }, { fields: ['user'] });
-  return found ? found.user.id : null;
+  const em = orm.em.fork();
+  const now = new Date();
+  const found = await em.findOne(
+    ApiToken,
+    { tokenHash: hashToken(token), revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] },
+    { fields: ['user', 'lastUsedAt'] },
+  );
+  if (!found) return null;
+  if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(ApiToken, { id: found.id }, { lastUsedAt: now });
+  }
+  return found.user.id;
+}
+
+/** A token as its owner sees it: never the secret, nor its hash. */
+export interface TokenView {
+  id: string;
+  name: string;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const tokenView = (row: ApiToken): TokenView => ({
+  id: row.id,
+  name: row.name,
+  created_at: row.createdAt,
+  expires_at: row.expiresAt,
+  last_used_at: row.lastUsedAt,
+});
+
+function addToken(em: EntityManager, user: User | string, name: string, expiresAt: Date | null): { row: ApiToken; token: string } {
+  const token = newToken();
+  const row = em.create(ApiToken, { user, tokenHash: hashToken(token), name, expiresAt });
+  return { row, token };
+}
+
+/** A user's tokens that are not revoked (expired ones included, so they can be seen and revoked), newest first. */
+export async function listTokens(orm: MikroORM, userId: string): Promise<TokenView[]> {
+  const rows = await orm.em.fork().find(ApiToken, { user: userId, revokedAt: null }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  return rows.map(tokenView);
+}
+
+/** A new token for the user; the clear token is in the answer and nowhere else. */
+export async function createToken(orm: MikroORM, userId: string, name: string, expiresAt: Date | null): Promise<TokenView & { token: string }> {
+  const em = orm.em.fork();
+  const { row, token } = addToken(em, userId, name, expiresAt);
+  await em.flush();
+  return { ...tokenView(row), token };
+}
+
+/** Revokes one of the user's tokens; false when the user has no such (unrevoked) token. */
+export async function revokeToken(orm: MikroORM, userId: string, tokenId: string): Promise<boolean> {
+  const changed = await orm.em.fork().nativeUpdate(ApiToken, { id: tokenId, user: userId, revokedAt: null }, { revokedAt: new Date() });
+  return changed > 0;
 }
 
 /** Creates the user when the e-mail is new, then a new token for them; returns the token in clear. */
 export async function createUserToken(orm: MikroORM, email: string, name: string, tokenName = 'default'): Promise<{ userId: string; token: string }> {
   const em = orm.em.fork();
   const user = (await em.findOne(User, { email })) ?? em.create(User, { email, name });
-  const token = newToken();
-  em.create(ApiToken, { user, tokenHash: hashToken(token), name: tokenName });
+  const { token } = addToken(em, user, tokenName, null);
   await em.flush();
   return { userId: user.id, token };
 }

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { User } from './User';
 
-/** Table `api_tokens`: only the sha256 hex digest of a token is stored. */
+/**
+ * Table `api_tokens`: only the sha256 hex digest of a token is stored. A token answers until
+ * `expiresAt` (none: never expires) unless revoked.
+ */
 export class ApiToken {
   /** Properties with a default: optional in `em.create()`. */
   [OptionalProps]?: 'id' | 'createdAt';
@@ -12,6 +15,8 @@ export class ApiToken {
   name!: string;
   createdAt: Date = new Date();
   lastUsedAt: Date | null = null;
+  expiresAt: Date | null = null;
+  revokedAt: Date | null = null;
 }
 
 export const ApiTokenSchema = new EntitySchema<ApiToken>({
@@ -24,5 +29,7 @@ export const ApiTokenSchema = new EntitySchema<ApiToken>({
     name: { type: 'string', columnType: 'varchar' },
     createdAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'created_at', defaultRaw: 'now()' },
     lastUsedAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'last_used_at', nullable: true },
+    expiresAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'expires_at', nullable: true },
+    revokedAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'revoked_at', nullable: true },
   },
 });
