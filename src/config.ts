@@ -62,6 +62,10 @@ export interface ServiceConfig {
   inflatedBodyLimitBytes: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; empty: none). */
   corsOrigins: string[];
+  /** Per-user quotas (0: off): RUNNING model runs and tuning runs at once, API requests per minute. */
+  maxRunningModelRuns: number;
+  maxRunningTuningRuns: number;
+  rateLimitPerMinute: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -95,5 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     datasetBodyLimitBytes: intFromEnv('DATASET_BODY_LIMIT', 200 * 1024 ** 2),
     inflatedBodyLimitBytes: intFromEnv('INFLATED_BODY_LIMIT', 32 * 1024 ** 2),
     corsOrigins: listFromEnv(env.CORS_ORIGINS),
+    maxRunningModelRuns: intFromEnv('MAX_RUNNING_MODEL_RUNS', 10),
+    maxRunningTuningRuns: intFromEnv('MAX_RUNNING_TUNING_RUNS', 10),
+    rateLimitPerMinute: intFromEnv('RATE_LIMIT_PER_MINUTE', 600),
   };
 }

@@ -12,7 +12,9 @@ import { experimentRoutes } from './routes/experiments';
 import { importanceRoutes } from './routes/importance';
 import { modelRunRoutes } from './routes/model_runs';
 import { scheduleRoutes } from './routes/schedules';
+import { tokenRoutes } from './routes/tokens';
 import { tuningRoutes } from './routes/tuning';
+import { modelRunQuota, rateLimit, tuningRunQuota } from './quotas';
 import { rejectNulCharacters } from './validation';
 
 export interface ApiDeps {
@@ -64,6 +66,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const api = express.Router();
   // Authenticated first, so an anonymous request's body is never read.
   api.use(authenticate(deps.orm));
+  api.use(rateLimit(config.rateLimitPerMinute));
   // Data-set uploads (CSV, or JSON carrying it) are large; every other body is small JSON.
   const uploadLimit = config.datasetBodyLimitBytes;
   api.post(
@@ -73,6 +76,9 @@ export function createApp(deps: ApiDeps): express.Express {
   );
   api.use(bodyParser((limit) => express.json({ limit }), config.jsonBodyLimitBytes, config.inflatedBodyLimitBytes));
   api.use(rejectNulCharacters);
+  api.post('/model-runs', modelRunQuota(deps.orm, config.maxRunningModelRuns));
+  api.post('/tuning/tune', tuningRunQuota(deps.orm, config.maxRunningTuningRuns));
+  api.use(tokenRoutes(deps));
   api.use(datasetRoutes(deps));
   api.use(experimentRoutes(deps));
   api.use(modelRunRoutes(deps));
