@@ -19,8 +19,8 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `tune ARGS` as a user would, with the temp config dir and no TUNE_* variables unless given. */
-function tune(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Starts `tune ARGS` as a user would, with the temp config dir and no TUNE_* variables unless given. */
+function startTune(args: string[], env: Record<string, string> = {}) {
   const inherited = { ...process.env };
   delete inherited.TUNE_URL;
   delete inherited.TUNE_TOKEN;
@@ -29,15 +29,17 @@ function tune(args: string[], env: Record<string, string> = {}): Promise<CliResu
     env: { ...inherited, XDG_CONFIG_HOME: join(home, 'config'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk) => (output.stdout += chunk));
+  child.stderr.on('data', (chunk) => (output.stderr += chunk));
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => resolve({ code, ...output }));
   });
+  return { output, result };
 }
+
+const tune = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => startTune(args, env).result;
 
 /** A command that must succeed, its --json output parsed. */
 async function tuneJson(args: string[]): Promise<any> {
@@ -160,9 +162,16 @@ describe('tune CLI', () => {
     expect(started).toMatchObject({ status: 'running', total_candidates: 400 });
     const id = started.tuning_run_id;
 
+    // Piped, the bar prints a line a second: wait for one that shows live progress with an ETA.
+    const watching = startTune(['runs', 'watch', id]);
+    const liveLine = /(\d+)\/400 evaluated \| best 0\.\d{4} \| elapsed \S+ \| ETA \d/;
+    const deadline = Date.now() + 120_000;
+    while (!liveLine.test(watching.output.stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(watching.output.stderr).toMatch(liveLine);
+
     const cancel = await tune(['runs', 'cancel', id, '--reason', 'from the CLI']);
     expect([cancel.code, cancel.stdout]).toEqual([0, `tuning run ${id}: cancellation requested\n`]);
-    const watched = await tune(['runs', 'watch', id]);
+    const watched = await watching.result;
     expect(watched.code).toBe(1);
     expect(watched.stderr).toContain(`tuning run ${id} failed (Cancelled): from the CLI`);
 
@@ -170,6 +179,25 @@ describe('tune CLI', () => {
     expect(again.code).toBe(3);
     expect(again.stderr).toBe(`tune: HTTP 409: tuning run ${id} is already failed\n`);
   }, 240_000);
+
+  test('schedules: create from a spec file with --interval, list, trigger and delete', async () => {
+    const specPath = join(home, 'nightly.yaml');
+    await writeFile(specPath, ['tuning_method: random_search', 'param_distributions:', '  max_depth: {type: int, low: 1, high: 6}', 'n_iter: 2', 'cv_folds: 4', ''].join('\n'));
+    const created = await tuneJson(['schedules', 'create', specPath, '--model-run', modelRunId, '--interval', '3600', '--paused']);
+    expect(created).toMatchObject({ model_run_id: modelRunId, spec: { interval_seconds: 3600 }, state: { paused: true } });
+
+    const listed = await tuneJson(['schedules', 'list', '--model-run', modelRunId]);
+    expect(listed.map((s: any) => [s.id, s.state?.paused])).toEqual([[created.id, true]]);
+    const table = await tune(['schedules', 'list']);
+    expect(table.stdout).toMatch(new RegExp(`${created.id}\\s+${modelRunId}\\s+every 3600s\\s+true`));
+
+    const triggered = await tuneJson(['schedules', 'trigger', created.id]);
+    expect(triggered).toMatchObject({ id: created.id, triggered: true, overlap_policy: 'allow_all' });
+    const deleted = await tune(['schedules', 'delete', created.id]);
+    expect([deleted.code, deleted.stdout]).toEqual([0, `deleted schedule ${created.id}\n`]);
+    expect((await tune(['schedules', 'delete', created.id])).code).toBe(3);
+    expect(await tuneJson(['schedules', 'list', '--model-run', modelRunId])).toEqual([]);
+  }, 120_000);
 
   test('errors: field errors listed plainly (exit 3), bad arguments (exit 2), a refused TUNE_TOKEN (exit 4)', async () => {
     const badSpec = join(home, 'bad.yaml');
