@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 TEMPORAL_CLI=$(bash scripts/ensure-deps.sh)
 export TEMPORAL_CLI
 bash scripts/ensure-postgres.sh
+bash scripts/ensure-test-tools.sh
 exec npx jest "$@"

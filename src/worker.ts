@@ -45,10 +45,10 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
       ...createScheduleActivities({ orm: options.orm }),
     }),
     maxConcurrentActivityTaskExecutions: 8,
-    // Heartbeats carry cancellation back to activities: at most a second apart, so a stop or a
-    // cancel reaches a running fit within about a second.
-    defaultHeartbeatThrottleInterval: '1 second',
-    maxHeartbeatThrottleInterval: '1 second',
+    // Heartbeats carry cancellation back to activities: half a second apart at most while a fit
+    // progresses, so a stop or a cancel reaches it within about a second.
+    defaultHeartbeatThrottleInterval: '500 milliseconds',
+    maxHeartbeatThrottleInterval: '500 milliseconds',
   });
   let running: Promise<void> | undefined;
   return {

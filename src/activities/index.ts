@@ -80,7 +80,7 @@ function estimatorFailure(error: { message: string; type: string }): Application
 }
 
 /** How often an evaluation looks at its progress (and so how soon a cancel or a closed run is seen). */
-const PROGRESS_CHECK_MS = 500;
+const PROGRESS_CHECK_MS = 250;
 
 /**
  * Heartbeats while the work makes progress (a fold finished, a tree node split): a fit that hangs

@@ -59,6 +59,25 @@ describe('stopping rules', () => {
   }, 120_000);
 });
 
+describe('stops cut the candidates in flight', () => {
+  test('a time budget shorter than one candidate stops its folds: STOPPED trials listed, FAILED with TimeBudgetExhausted', async () => {
+    // Each candidate needs far longer than the 2 s budget: only a stop in the middle of its folds ends the run in time.
+    const id = await forest.start({
+      tuning_method: 'grid_search', param_grid: { n_estimators: [3000], min_samples_leaf: [1, 2, 3, 4] },
+      cv_folds: 5, time_budget_seconds: 2, parallelism: 2, batch_size: 1,
+    });
+    const done = await forest.finished(id, 60_000);
+    expect(done.body).toMatchObject({ status: 'failed', stop_reason: 'time_budget', error_type: 'TimeBudgetExhausted' });
+    expect(done.body.error).toMatch(/time budget of 2 s ran out before any candidate finished/);
+    const body = await forest.results(id);
+    const trials = await forest.trials(id);
+    // The two candidates in flight (parallelism 2, one per batch) were cut short and say so.
+    expect(body.stopped_trials).toEqual([0, 1]);
+    expect(trials.map((t) => t.state)).toEqual(['STOPPED', 'STOPPED']);
+    for (const trial of trials) expect(trial.scores.length).toBeLessThan(5);
+  }, 120_000);
+});
+
 describe('PATCH /tuning/tune/{id}', () => {
   test('raising n_iter makes the run evaluate the new total, continuing the same candidate list', async () => {
     const id = await forest.start({ ...endless, n_iter: 3, cv_folds: 3, seed: 4 });
