@@ -1,5 +1,5 @@
 /**
- * The dashboard: its static pages (built by `npm run build:dashboard` into dashboard/dist) at `/`,
+ * The dashboard: its static pages (built by `npm run build:dashboard` into dist/dashboard) at `/`,
  * and the few API calls only it needs: every tuning run of the user in one paginated list, the
  * Temporal Web UI's address, and the trials as CSV.
  */
@@ -12,7 +12,7 @@ import { TuningRun, TuningStatus } from '../../entities';
 import type { ApiDeps } from '../app';
 import { tuningRunView } from '../views';
 
-export const DASHBOARD_DIST = path.resolve(__dirname, '../../../dashboard/dist');
+export const DASHBOARD_DIST = path.resolve(__dirname, '../../../dist/dashboard');
 
 /** The built pages; until they are built, `/` says how to build them. */
 export function dashboardPages(): Router {

@@ -1,0 +1,97 @@
+/** The API seen from the browser: the token in session storage, sent as a bearer token. */
+const TOKEN_KEY = 'tuning-dashboard-token';
+
+export const getToken = (): string | null => sessionStorage.getItem(TOKEN_KEY);
+export const setToken = (token: string): void => sessionStorage.setItem(TOKEN_KEY, token);
+export const clearToken = (): void => sessionStorage.removeItem(TOKEN_KEY);
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request(method: string, path: string, body?: unknown, token = getToken()): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!response.ok) {
+    const detail = await response.json().catch(() => null);
+    throw new ApiError(response.status, detail?.error ?? `${response.status} ${response.statusText}`);
+  }
+  return response;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const response = await request(method, path, body, token);
+  return (await response.json()) as T;
+}
+
+/** Downloads a response as a file (the export buttons: a plain link could not carry the token). */
+export async function download(path: string, filename: string): Promise<void> {
+  const blob = await (await request('GET', path)).blob();
+  const url = URL.createObjectURL(blob);
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export type ParamValue = number | string | boolean | null;
+
+export interface Trial {
+  number: number;
+  params: Record<string, ParamValue>;
+  state: 'COMPLETE' | 'PRUNED' | 'FAILED' | 'STOPPED';
+  scores: number[];
+  mean_score: number | null;
+  std_score: number | null;
+  duration_seconds: number;
+  created_at: string;
+  error?: string;
+}
+
+export interface RunSummary {
+  tuning_run_id: string;
+  model_run_id: string;
+  tuning_method: string;
+  status: 'running' | 'completed' | 'failed';
+  workflow_id: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  n_iterations: number;
+  tags: string[];
+  best_score: number | null;
+  scoring: string | null;
+  duration_seconds: number | null;
+  best_of_model_run: boolean;
+  model_type: string;
+  experiment: { id: string; name: string };
+  dataset: { id: string; name: string };
+}
+
+export interface RunStatus {
+  tuning_run_id: string;
+  model_run_id: string;
+  tuning_method: string;
+  status: 'running' | 'completed' | 'failed';
+  workflow_id: string;
+  started_at: string | null;
+  completed_at: string | null;
+  n_iterations: number;
+  tags: string[];
+  stop_reason: string | null;
+  progress: { evaluated: number; total?: number | null; best_score?: number | null; best_params?: Record<string, ParamValue> | null; elapsed_seconds?: number | null };
+  error?: string | null;
+}
+
+export interface UiConfig {
+  temporal_ui_url: string | null;
+  temporal_namespace: string;
+}
