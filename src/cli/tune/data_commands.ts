@@ -4,7 +4,7 @@ import type { DatasetView, ExperimentView, ModelRunView } from './api_types';
 import { ApiClient } from './client';
 import { configPath, normalizeUrl, saveCredentials } from './config';
 import { EXIT } from './errors';
-import { cell, printFields, printTable } from './output';
+import { printFields, printTable, score } from './output';
 import { pollUntil } from './poll';
 import { parseJsonObject, readTextFile } from './spec';
 import type { CliContext } from './index';
@@ -13,9 +13,17 @@ const printDataset = (d: DatasetView) =>
   printFields({ id: d.id, name: d.name, task: d.task_type, target: d.target_column, samples: d.n_samples, features: d.n_features, classes: d.classes });
 
 function printModelRun(m: ModelRunView): void {
-  printFields({ id: m.id, experiment: m.experiment_id, model_type: m.model_type, hyperparameters: m.hyperparameters, scoring: m.scoring, cv_folds: m.cv_folds, status: m.status });
-  if (m.metrics) process.stdout.write(`metrics: ${cell(m.metrics)}\n`);
-  if (m.error) process.stdout.write(`error: ${cell(m.error)}\n`);
+  const metrics = m.metrics as { mean_score?: number; std_score?: number } | null;
+  printFields({
+    id: m.id,
+    experiment: m.experiment_id,
+    model_type: m.model_type,
+    hyperparameters: m.hyperparameters,
+    cv_folds: m.cv_folds,
+    status: m.status,
+    ...(typeof metrics?.mean_score === 'number' ? { [m.scoring]: `${score(metrics.mean_score)} ± ${score(metrics.std_score)}` } : {}),
+    ...(m.error ? { error: m.error } : {}),
+  });
 }
 
 export function registerDataCommands(program: Command, { api, output }: CliContext): void {

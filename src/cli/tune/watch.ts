@@ -11,7 +11,8 @@ interface Frame {
   total: number;
   best: string;
   elapsed: string;
-  eta: string;
+  /** Not `eta`: cli-progress fills that token itself, from the time since the bar started. */
+  remaining: string;
 }
 
 /** The bar's values from one status answer; elapsed falls back to the time since the run started. */
@@ -21,7 +22,7 @@ function frame(status: RunStatusView): Frame {
   const target = Math.max(total ?? evaluated, evaluated);
   // From the run's own pace so far: the bar's built-in ETA would only know the time since watching began.
   const eta = status.status !== 'running' ? 0 : evaluated > 0 && elapsed !== null ? (elapsed * (target - evaluated)) / evaluated : null;
-  return { evaluated, total: target, best: score(best_score), elapsed: duration(elapsed), eta: duration(eta) };
+  return { evaluated, total: target, best: score(best_score), elapsed: duration(elapsed), remaining: duration(eta) };
 }
 
 function summary(status: RunStatusView): string {
@@ -47,7 +48,7 @@ export async function watchRun(client: ApiClient, id: string, options: { json?: 
     // On a terminal the bar redraws in place; piped, it prints a line every second.
     const bar = new SingleBar(
       {
-        format: '{bar} {value}/{total} evaluated | best {best} | elapsed {elapsed} | ETA {eta}',
+        format: '{bar} {value}/{total} evaluated | best {best} | elapsed {elapsed} | ETA {remaining}',
         stream: process.stderr,
         noTTYOutput: true,
         notTTYSchedule: 1000,
