@@ -1,0 +1,287 @@
+"""A study: a tuning run whose trials your own code evaluates (ask, report, tell), in Optuna's spirit."""
+import logging
+import math
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
+
+from .errors import ApiError, StudyDone, TrialPruned
+from .transport import Transport, quote
+
+logger = logging.getLogger("tuning_client")
+
+TRIAL_STATES = ("COMPLETE", "PRUNED", "FAILED", "INFEASIBLE")
+# How long ask() waits between polls when other clients still hold the last trials.
+ASK_POLL_SECONDS = 0.5
+
+
+def new_client_id() -> str:
+    """Unique per asker: the service hands a client_id back its own pending trials."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class Trial:
+    """One suggested point: `number`, `params`; `report()` intermediate values, ask `should_prune()`."""
+
+    def __init__(self, study: "Study", number: int, params: Dict[str, Any]):
+        self.study = study
+        self.number = number
+        self.params = params
+        self._should_prune = False
+        # Set when a heartbeat finds the trial closed by the service (stale): the objective should stop.
+        self.closed_state: Optional[str] = None
+
+    def report(self, value: float, step: int) -> None:
+        """Records an intermediate value; the service's pruner answers whether to stop (see should_prune)."""
+        if self.closed_state is not None:
+            return
+        answer = self.study._post(f"/trials/{self.number}/report", {"step": int(step), "value": float(value)})
+        self._should_prune = bool(answer.get("should_prune"))
+
+    def should_prune(self) -> bool:
+        """True when the pruner said so at the last report, or the service has closed the trial."""
+        return self._should_prune or self.closed_state is not None
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self.params!r})"
+
+
+class Heartbeat:
+    """Keeps a trial alive while its objective runs; notices when the service has closed it."""
+
+    def __init__(self, trial: Trial, interval: float):
+        self.trial = trial
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{trial.number}", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                state = self.trial.study._post(f"/trials/{self.trial.number}/heartbeat", {}).get("state")
+            except Exception as err:  # a lost beat is not fatal: the next one may get through
+                logger.warning("heartbeat of trial %d failed: %s", self.trial.number, err)
+                continue
+            if state != "RUNNING":
+                logger.warning("trial %d was closed by the service (%s); its result will be dropped", self.trial.number, state)
+                self.trial.closed_state = state
+                return
+
+
+class Study:
+    """A client-evaluated tuning run. Create one with Client.create_study or Client.load_study."""
+
+    def __init__(self, transport: Transport, tuning_run_id: str, direction: str = "maximize",
+                 trial_timeout_seconds: Optional[float] = None):
+        self.transport = transport
+        self.id = tuning_run_id
+        self.direction = direction
+        self.trial_timeout_seconds = trial_timeout_seconds
+        self.client_id = new_client_id()
+        self._lock = threading.Lock()
+        self._asked: Set[int] = set()  # this client_id's trials not yet told
+
+    # ---- the loop you drive -------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """The next trial to evaluate. Waits while other clients hold the last ones; StudyDone when none is left."""
+        with self._lock:
+            trial = self._ask(self.client_id, self._asked)
+            self._asked.add(trial.number)
+            return trial
+
+    def tell(self, trial: Union[Trial, int], value: Union[float, Sequence[float], None] = None,
+             state: Optional[str] = None, reason: Optional[str] = None) -> Dict[str, Any]:
+        """Completes a trial with a value (a sequence is taken as fold scores), or closes it in `state`."""
+        number = trial.number if isinstance(trial, Trial) else int(trial)
+        answer = self._post(f"/trials/{number}/complete", completion_body(value, state, reason))
+        with self._lock:
+            self._asked.discard(number)
+        return answer
+
+    # ---- the loop the client drives -----------------------------------------------------------
+    def optimize(self, objective: Callable[[Trial], Any], n_trials: Optional[int] = None, n_jobs: int = 1,
+                 catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]] = (Exception,)) -> None:
+        """Evaluates trials until the study is done (or `n_trials` ran), with `n_jobs` threads.
+
+        An exception in the objective completes its trial as FAILED with the exception as reason; it is
+        re-raised (stopping the other threads after their current trial) unless it is one of `catch`.
+        """
+        budget = Budget(n_trials)
+        failure: List[BaseException] = []
+        stop = threading.Event()
+
+        def work() -> None:
+            client_id = new_client_id()
+            try:
+                while not stop.is_set() and budget.take():
+                    self._run(objective, self._ask(client_id, set()), catch)
+            except StudyDone:
+                return
+            except BaseException as err:  # handed to the caller's thread
+                failure.append(err)
+                stop.set()
+
+        threads = [threading.Thread(target=work, name=f"optimize-{j}", daemon=True) for j in range(max(1, n_jobs))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failure:
+            raise failure[0]
+
+    def _run(self, objective: Callable[[Trial], Any], trial: Trial, catch: Any) -> None:
+        interval = heartbeat_interval(self.trial_timeout_seconds)
+        try:
+            with Heartbeat(trial, interval):
+                result = objective(trial)
+        except TrialPruned:
+            self._close(trial, completion_body(None, "PRUNED", None))
+            return
+        except BaseException as err:
+            reason = f"{type(err).__name__}: {err}"
+            logger.warning("trial %d failed: %s\n%s", trial.number, reason, traceback.format_exc())
+            self._close(trial, completion_body(None, "FAILED", reason))
+            if not isinstance(err, catch):
+                raise
+            return
+        try:
+            body = completion_body(result, None, None)
+        except (TypeError, ValueError):
+            body = completion_body(None, "FAILED", f"the objective returned {result!r}, not a finite number or fold scores")
+        self._close(trial, body)
+
+    def _close(self, trial: Trial, body: Dict[str, Any]) -> None:
+        try:
+            self._post(f"/trials/{trial.number}/complete", body)
+        except ApiError as err:
+            # The service already closed it (stale after missed heartbeats): nothing left to record.
+            if err.status == 409 and trial.closed_state is not None:
+                return
+            raise
+
+    def _ask(self, client_id: str, held: Set[int]) -> Trial:
+        """One trial for `client_id` that it does not already hold (asking again returns those first)."""
+        while True:
+            answer = self._post("/suggest", {"count": len(held) + 1, "client_id": client_id})
+            fresh = [t for t in answer.get("trials", []) if t["number"] not in held]
+            if fresh:
+                return Trial(self, fresh[0]["number"], fresh[0]["params"])
+            if answer.get("done"):
+                raise StudyDone(f"study {self.id}: every trial of its budget has been handed out")
+            time.sleep(ASK_POLL_SECONDS)
+
+    # ---- reading the study --------------------------------------------------------------------
+    def status(self) -> Dict[str, Any]:
+        return self.transport.request("GET", f"/tuning/tune/{quote(self.id)}/status")
+
+    def results(self) -> Dict[str, Any]:
+        """The seed's results: best_params and results {best_score, all_results, ...}."""
+        return self.transport.request("GET", f"/tuning/tune/{quote(self.id)}/results")
+
+    @property
+    def trials(self) -> List[Dict[str, Any]]:
+        """The closed trials: number, params, state, scores, mean_score, std_score, duration_seconds."""
+        return self.transport.request("GET", f"/tuning/tune/{quote(self.id)}/trials")["trials"]
+
+    @property
+    def best_params(self) -> Optional[Dict[str, Any]]:
+        return self.status().get("progress", {}).get("best_params")
+
+    @property
+    def best_value(self) -> Optional[float]:
+        return self.status().get("progress", {}).get("best_score")
+
+    def trials_dataframe(self) -> Any:
+        """The trials as a pandas DataFrame, one `params_<name>` column per parameter (as Optuna's)."""
+        import pandas as pd
+
+        rows = []
+        for t in self.trials:
+            row = {k: v for k, v in t.items() if k != "params"}
+            row.update({f"params_{name}": value for name, value in (t.get("params") or {}).items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def wait(self, poll_seconds: float = 0.5, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """The status once the run is no longer running (other clients may still be finishing trials)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            status = self.status()
+            if status.get("status") != "running":
+                return status
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"study {self.id} still running after {timeout} s")
+            time.sleep(poll_seconds)
+
+    def cancel(self, reason: Optional[str] = None) -> Dict[str, Any]:
+        return self.transport.request("POST", f"/tuning/tune/{quote(self.id)}/cancel", {"reason": reason} if reason else {})
+
+    def set_n_iter(self, n_iter: int) -> Dict[str, Any]:
+        """Grows or shrinks the budget of the running study."""
+        return self.transport.request("PATCH", f"/tuning/tune/{quote(self.id)}", {"n_iter": n_iter})
+
+    def _post(self, path: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        return self.transport.request("POST", f"/tuning/tune/{quote(self.id)}{path}", body)
+
+    def __repr__(self) -> str:
+        return f"Study(id={self.id!r}, direction={self.direction!r})"
+
+
+class Budget:
+    """How many trials optimize() may still start, shared by its threads (None: no limit)."""
+
+    def __init__(self, n_trials: Optional[int]):
+        self.left = n_trials
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.left is None:
+                return True
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+def completion_body(value: Union[float, Sequence[float], None], state: Optional[str], reason: Optional[str]) -> Dict[str, Any]:
+    if state is not None:
+        state = str(state).upper()
+        if state not in TRIAL_STATES:
+            raise ValueError(f"state must be one of {', '.join(TRIAL_STATES)}, not {state!r}")
+        if state != "COMPLETE":
+            return {"state": state, **({"reason": reason} if reason else {})}
+    if value is None:
+        raise ValueError("a COMPLETE trial needs a value")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"a value must be a number, not {value!r}")
+    if getattr(value, "ndim", None) == 0 or not hasattr(value, "__len__"):
+        return {"value": finite(value)}
+    scores = [finite(v) for v in value]
+    if not scores:
+        raise ValueError("fold scores must not be empty")
+    return {"scores": scores}
+
+
+def finite(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def heartbeat_interval(trial_timeout_seconds: Optional[float]) -> float:
+    """A few beats per timeout, so one lost beat never makes a trial stale."""
+    return min(30.0, max(0.5, (trial_timeout_seconds or 300.0) / 5))
