@@ -1,6 +1,7 @@
 """The Python client against the real service: studies evaluated by real training code (XGBoost,
 a scikit-learn pipeline), an ask/tell loop, the README's example, and a built-in run."""
 import ast
+import io
 import math
 import re
 import subprocess
@@ -18,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import tuning_client as tc
+from tuning_client.progress import ProgressBar
 from results_shape import check_finished_study
 
 REPO = Path(__file__).resolve().parents[2]
@@ -212,3 +214,19 @@ def test_built_in_run_from_a_dataframe(client):
     assert results["total_combinations"] == 2 and results["cv_folds"] == 3
     assert [r["rank"] for r in results["all_results"]] == [1, 2]
     assert answer["best_params"] == results["all_results"][0]["params"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_draws_only_on_a_terminal():
+    progress = {"evaluated": 3, "total": 12, "best_score": 0.91234, "elapsed_seconds": 7.2}
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        bar = ProgressBar("tuning", stream)
+        bar.update(progress)
+        bar.close()
+    assert terminal.getvalue() == "\rtuning [#######.......................] 3/12  best 0.9123  7s\n"
+    assert pipe.getvalue() == ""

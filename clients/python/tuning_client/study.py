@@ -133,11 +133,14 @@ class Study:
                 failure.append(err)
                 stop.set()
 
-        threads = [threading.Thread(target=work, name=f"optimize-{j}", daemon=True) for j in range(max(1, n_jobs))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        if n_jobs <= 1:
+            work()  # in the caller's thread, as Optuna does: some training code wants the main thread
+        else:
+            threads = [threading.Thread(target=work, name=f"optimize-{j}", daemon=True) for j in range(n_jobs)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         if failure:
             raise failure[0]
 
