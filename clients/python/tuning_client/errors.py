@@ -31,7 +31,8 @@ class RunFailed(TuningError):
     def __init__(self, what: str, status: Dict[str, Any]):
         self.status = status
         reason = status.get("error") or status.get("error_message") or "no reason given"
-        super().__init__(f"{what} failed: {reason}")
+        kind = f" ({status['error_type']})" if status.get("error_type") else ""
+        super().__init__(f"{what} failed{kind}: {reason}")
 
 
 class TrialPruned(Exception):

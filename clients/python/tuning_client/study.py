@@ -9,7 +9,7 @@ import traceback
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
 
-from .errors import ApiError, StudyDone, TrialPruned
+from .errors import ApiError, RunFailed, StudyDone, TrialPruned
 from .transport import Transport, quote
 
 logger = logging.getLogger("tuning_client")
@@ -39,7 +39,15 @@ class Trial:
         """Records an intermediate value; the service's pruner answers whether to stop (see should_prune)."""
         if self.closed_state is not None:
             return
-        answer = self.study._post(f"/trials/{self.number}/report", {"step": int(step), "value": float(value)})
+        try:
+            answer = self.study._post(f"/trials/{self.number}/report", {"step": int(step), "value": float(value)})
+        except ApiError as err:
+            if err.status != 409:
+                raise
+            # Closed by the service (stale, or the study stopped) before a heartbeat noticed.
+            logger.warning("trial %d: %s", self.number, err.message)
+            self.closed_state = "CLOSED"
+            return
         self._should_prune = bool(answer.get("should_prune"))
 
     def should_prune(self) -> bool:
@@ -71,6 +79,11 @@ class Heartbeat:
         while not self.stopped.wait(self.interval):
             try:
                 state = self.trial.study._post(f"/trials/{self.trial.number}/heartbeat", {}).get("state")
+            except ApiError as err:
+                if err.status != 409:
+                    logger.warning("heartbeat of trial %d failed: %s", self.trial.number, err)
+                    continue
+                state = "CLOSED"  # the study has finished or stopped
             except Exception as err:  # a lost beat is not fatal: the next one may get through
                 logger.warning("heartbeat of trial %d failed: %s", self.trial.number, err)
                 continue
@@ -169,15 +182,25 @@ class Study:
         try:
             self._post(f"/trials/{trial.number}/complete", body)
         except ApiError as err:
-            # The service already closed it (stale after missed heartbeats): nothing left to record.
-            if err.status == 409 and trial.closed_state is not None:
-                return
-            raise
+            if err.status != 409:
+                raise
+            # The service closed the trial first (stale after missed heartbeats) or the study has
+            # stopped (cancel, time budget): the result has nowhere to go.
+            logger.warning("trial %d could not be completed: %s", trial.number, err.message)
 
     def _ask(self, client_id: str, held: Set[int]) -> Trial:
         """One trial for `client_id` that it does not already hold (asking again returns those first)."""
         while True:
-            answer = self._post("/suggest", {"count": len(held) + 1, "client_id": client_id})
+            try:
+                answer = self._post("/suggest", {"count": len(held) + 1, "client_id": client_id})
+            except ApiError as err:
+                if err.status != 409:
+                    raise
+                # The study has finished: done, unless it failed (then say why).
+                status = self.status()
+                if status.get("status") == "failed":
+                    raise RunFailed(f"study {self.id}", status) from err
+                raise StudyDone(f"study {self.id}: {err.message}") from err
             fresh = [t for t in answer.get("trials", []) if t["number"] not in held]
             if fresh:
                 return Trial(self, fresh[0]["number"], fresh[0]["params"])
