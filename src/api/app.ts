@@ -6,6 +6,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ServiceConfig } from '../config';
 import { authenticate } from './auth';
 import { errorHandler, HttpError } from './errors';
+import { healthRoutes } from './health';
+import { httpMetrics, metricsEndpoint } from '../metrics';
 import { dashboardApiRoutes, dashboardPages } from './routes/dashboard';
 import { datasetRoutes } from './routes/datasets';
 import { experimentRoutes } from './routes/experiments';
@@ -57,11 +59,15 @@ export function createApp(deps: ApiDeps): express.Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetrics);
   app.use(helmet());
   app.use(corsPolicy(config.corsOrigins));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.use(healthRoutes(deps));
+  // Unauthenticated, as Prometheus scrapes: counts and latencies by route template, no user data.
+  app.get('/metrics', metricsEndpoint);
 
   const api = express.Router();
   // Authenticated first, so an anonymous request's body is never read.

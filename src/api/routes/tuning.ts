@@ -21,6 +21,7 @@ import { ownedModelRun, ownedTuningRun } from '../ownership';
 import { budgetSchema, cancelSchema, tuneSchema, type TuneRequest } from '../schemas';
 import { cancelSignal, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
+import { tuningRunsStarted } from '../../metrics';
 import { trialsCsv } from './dashboard';
 import { checkDuration, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
 import { checkGridValues, checkSpaceValues, type ModelContext } from '../validation';
@@ -142,6 +143,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
         throw new HttpError(503, 'Temporal is not reachable; the tuning run was recorded as failed, retry later');
       }
     }
+    tuningRunsStarted.inc({ method: body.tuning_method });
     res.status(202).json(startedView);
   });
 

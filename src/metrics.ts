@@ -1,0 +1,77 @@
+/**
+ * Prometheus metrics (prom-client), one registry per process: the API serves it at /metrics, the
+ * worker on WORKER_METRICS_PORT. When both run in one process (`npm start`) both show everything.
+ * Labels are route templates and method names, never ids, so their number stays small.
+ */
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpRequestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request latency by method, route template and status code',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const tuningRunsStarted = new Counter({
+  name: 'tuning_runs_started_total',
+  help: 'Tuning runs started through POST /tuning/tune, by tuning method',
+  labelNames: ['method'] as const,
+  registers: [registry],
+});
+
+/** The load of every evaluation pool in this process (tests may run two workers in one). */
+export interface PoolLoad {
+  load(): { busyThreads: number; queuedUnits: number };
+}
+const pools = new Set<PoolLoad>();
+const poolGauge = (name: string, help: string, read: (load: ReturnType<PoolLoad['load']>) => number) =>
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set([...pools].reduce((sum, pool) => sum + read(pool.load()), 0));
+    },
+  });
+poolGauge('evaluation_pool_busy_threads', 'Evaluation threads fitting a model now', (load) => load.busyThreads);
+poolGauge('evaluation_pool_queued_units', 'Fits waiting for an evaluation thread', (load) => load.queuedUnits);
+
+/** Counts a pool in the gauges until the returned function is called. */
+export function trackEvaluationPool(pool: PoolLoad): () => void {
+  pools.add(pool);
+  return () => pools.delete(pool);
+}
+
+/**
+ * Times every request. The route is the matched template (/api/v1/tuning/tune/:id/status); a
+ * request no route took (404, refused before routing) is "unmatched". The template is taken when
+ * the router matches (it sets req.route): once an error has left a mounted router, req.baseUrl no
+ * longer holds the mount path.
+ */
+export const httpMetrics: RequestHandler = (req, res, next) => {
+  const end = httpRequestDuration.startTimer();
+  let route: unknown;
+  let routeLabel = 'unmatched';
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: { path?: unknown } | undefined) {
+      route = value;
+      if (value?.path !== undefined) routeLabel = `${req.baseUrl}${String(value.path)}`;
+    },
+  });
+  res.once('finish', () => end({ method: req.method, route: routeLabel, status: String(res.statusCode) }));
+  next();
+};
+
+export const metricsEndpoint: RequestHandler = async (_req, res) => {
+  // end(), not send(): send() would add its own charset to Prometheus's content type.
+  res.setHeader('Content-Type', registry.contentType);
+  res.end(await registry.metrics());
+};
