@@ -5,9 +5,9 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { completeModelRun, failModelRun } from '../db/model_runs';
-import { completeTuningRun, failTuningRun, getTuningRunOutcome, listTrials, markTuningRunStarted } from '../db/tuning_runs';
+import { completeTuningRun, failTuningRun, getTuningRunOutcome, listTrials, markTuningRunStarted, recordTrials } from '../db/tuning_runs';
 import { RunClosedError } from '../db/errors';
-import { TuningStatus } from '../entities/enums';
+import { EXTERNAL_MODEL_TYPE, TuningStatus } from '../entities/enums';
 import { buildResults } from './results';
 import { paramNames } from '../ml/estimators';
 import type { CandidateEvaluation, EvaluateOptions, EvaluationPool } from '../ml/parallel';
@@ -64,13 +64,13 @@ function toTrialResult(candidate: Candidate, evaluation: CandidateEvaluation): T
  * The sampler's and pruner's view of a trial: its value is the mean CV score, its steps the folds.
  * A STOPPED trial (a parent's, for a warm start) was never fully evaluated: samplers ignore it.
  */
-function toSamplerTrial(trial: TrialResult): SamplerTrial {
+function toSamplerTrial(trial: TrialResult, sign = 1): SamplerTrial {
   return {
     number: trial.number,
     params: trial.params,
-    value: trial.state === 'COMPLETE' ? trial.mean_score : null,
+    value: trial.state === 'COMPLETE' ? sign * trial.mean_score! : null,
     state: trial.state === 'STOPPED' ? 'FAILED' : trial.state,
-    intermediateValues: trial.scores,
+    intermediateValues: sign === 1 ? trial.scores : trial.scores.map((s) => sign * s),
   };
 }
 
@@ -142,7 +142,8 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       if (row.model_run_status !== 'completed') {
         throw new ModelRunNotReadyError(`model run ${row.model_run_id} is ${row.model_run_status}, not completed`);
       }
-      await datasets.get(row.dataset_id); // parse now: bad data fails the run before any candidate runs
+      // Parse now: bad data fails the run before any candidate runs (an external model's code reads its own).
+      if (row.model_type !== EXTERNAL_MODEL_TYPE) await datasets.get(row.dataset_id);
       // A row already final (failed by the API while this workflow was being started) stops the run at once.
       if (!(await markTuningRunStarted(orm, tuningRunId))) throw new RunClosedError(tuningRunId, 'finished');
       return {
@@ -170,9 +171,12 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       const { config } = input;
       const space = config.param_distributions!;
       const parent = config.parent_tuning_run_id ? await history.ofFinishedRun(config.parent_tuning_run_id) : [];
-      const own = await history.below(input.tuningRunId, input.historyEnd);
+      const own = input.historyEnd === null ? await listTrials(orm, input.tuningRunId) : await history.below(input.tuningRunId, input.historyEnd);
       const sampler = createSampler('bayesian', { seed: config.seed, sampler: config.sampler });
-      const trials = [...warmStartHistory(parent.map(toSamplerTrial), space), ...own.map(toSamplerTrial)];
+      // Samplers maximise: a minimised study's values are given with their sign turned.
+      const sign = config.direction === 'minimize' ? -1 : 1;
+      const asSampled = (trial: TrialResult) => toSamplerTrial(trial, sign);
+      const trials = [...warmStartHistory(parent.map(asSampled), space), ...own.map(asSampled)];
       return sampler.suggest(space, trials, input.pending, input.count, input.firstTrialNumber);
     },
 
@@ -193,7 +197,7 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       // The pruner compares with a fixed set of trials (see PlannedBatch), never with whatever
       // other batches happen to have finished, so its decisions are reproducible.
       const pruner = createPruner(config.pruner);
-      const compared = config.pruner === 'none' ? [] : (await history.below(tuningRunId, input.historyEnd)).map(toSamplerTrial);
+      const compared = config.pruner === 'none' ? [] : (await history.below(tuningRunId, input.historyEnd)).map((trial) => toSamplerTrial(trial));
       const recorder = new TrialRecorder(orm, tuningRunId);
       const dataset = await datasets.get(context.datasetId);
 
@@ -277,6 +281,11 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
         written = await completeTuningRun(orm, input.tuningRunId, results.all_results[0].params, results, options);
       }
       return storedOutcome(input.tuningRunId, written);
+    },
+
+    /** A client-evaluated study's closed trial (idempotent; refused once the run is final). */
+    async recordClientTrials(input: { tuningRunId: string; trials: TrialResult[] }): Promise<void> {
+      await recordTrials(orm, input.tuningRunId, input.trials);
     },
 
     async failTuningRun(input: { tuningRunId: string; results: FailureResults }): Promise<FinishedRun> {

@@ -7,6 +7,7 @@ export function buildResults(trials: TrialResult[], config: TuningConfig, tuning
     trials
       .filter((t) => t.state === 'COMPLETE')
       .map((t) => ({ number: t.number, params: t.params, mean_score: t.mean_score!, std_score: t.std_score!, scores: t.scores })),
+    config.direction,
   );
   if (ranked.length === 0) return null;
   return {

@@ -10,12 +10,14 @@ import { healthRoutes } from './health';
 import { httpMetrics, metricsEndpoint } from '../metrics';
 import { dashboardApiRoutes, dashboardPages } from './routes/dashboard';
 import { datasetRoutes } from './routes/datasets';
+import { docsRoutes } from './routes/docs';
 import { experimentRoutes } from './routes/experiments';
 import { importanceRoutes } from './routes/importance';
 import { modelRunRoutes } from './routes/model_runs';
 import { scheduleRoutes } from './routes/schedules';
 import { tokenRoutes } from './routes/tokens';
 import { tuningRoutes } from './routes/tuning';
+import { studyRoutes } from './routes/study';
 import { modelRunQuota, rateLimit, tuningRunQuota } from './quotas';
 import { rejectNulCharacters } from './validation';
 
@@ -69,6 +71,9 @@ export function createApp(deps: ApiDeps): express.Express {
   // Unauthenticated, as Prometheus scrapes: counts and latencies by route template, no user data.
   app.get('/metrics', metricsEndpoint);
 
+  // The contract and its reference page need no token.
+  app.use('/api/v1', docsRoutes());
+
   const api = express.Router();
   // Authenticated first, so an anonymous request's body is never read.
   api.use(authenticate(deps.orm));
@@ -89,6 +94,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(experimentRoutes(deps));
   api.use(modelRunRoutes(deps));
   api.use(tuningRoutes(deps));
+  api.use(studyRoutes(deps));
   api.use(scheduleRoutes(deps));
   api.use(importanceRoutes(deps));
   api.use(dashboardApiRoutes(deps));

@@ -12,6 +12,7 @@ export const datasetView = (d: Dataset) => ({
   feature_names: d.featureNames,
   classes: d.classes,
   sample_name: d.sampleName,
+  uri: d.uri,
   created_at: d.createdAt,
 });
 

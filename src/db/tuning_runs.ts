@@ -201,7 +201,8 @@ export async function runningProgress(
        left join lateral (
             select mean_score, params from tuning_trials t
              where t.tuning_run_id = r.id and t.state = 'COMPLETE'
-             order by t.mean_score desc, t.number limit 1) b on true
+             order by case when r.config->>'direction' = 'minimize' then -t.mean_score else t.mean_score end desc, t.number
+             limit 1) b on true
       where r.id = ?`,
     [id],
   );

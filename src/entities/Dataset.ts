@@ -11,7 +11,7 @@ import type { User } from './User';
  */
 export class Dataset {
   /** Properties with a default: optional in `em.create()`. */
-  [OptionalProps]?: 'id' | 'createdAt' | 'classes';
+  [OptionalProps]?: 'id' | 'createdAt' | 'classes' | 'uri';
   id: string = randomUUID();
   user!: User;
   name!: string;
@@ -23,6 +23,8 @@ export class Dataset {
   classes: string[] | null = null;
   sampleName: string | null = null;
   content: string | null = null;
+  /** A reference to data the user's own code reads (client-evaluated studies): no content here. */
+  uri: string | null = null;
   createdAt: Date = new Date();
   experiments = new Collection<Experiment>(this);
 }
@@ -42,6 +44,7 @@ export const DatasetSchema = new EntitySchema<Dataset>({
     classes: { type: 'json', columnType: 'jsonb', nullable: true },
     sampleName: { type: 'string', columnType: 'varchar', fieldName: 'sample_name', nullable: true },
     content: { type: 'text', columnType: 'text', nullable: true, lazy: true },
+    uri: { type: 'string', columnType: 'varchar', nullable: true },
     createdAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'created_at', defaultRaw: 'now()' },
     experiments: { kind: '1:m', entity: 'Experiment', mappedBy: 'dataset' },
   },

@@ -26,3 +26,6 @@ export type TrialStateValue = (typeof TRIAL_STATE_VALUES)[number];
 
 /** Statuses a run never leaves (enforced by a trigger on tuning_runs). */
 export const FINAL_TUNING_STATUSES: readonly TuningStatus[] = [TuningStatus.COMPLETED, TuningStatus.FAILED];
+
+/** The model type of a model trained by the user's own code and tuned through the study API. */
+export const EXTERNAL_MODEL_TYPE = 'external';

@@ -4,6 +4,7 @@ import { Migration20261127000001_tuning_run_enhancements } from './Migration2026
 import { Migration20261127000002_tuning_schedules } from './Migration20261127000002_tuning_schedules';
 import { Migration20261127000010_tuning_run_stop_reason } from './Migration20261127000010_tuning_run_stop_reason';
 import { Migration20261203000000_trial_stopped_state } from './Migration20261203000000_trial_stopped_state';
+import { Migration20261203000001_dataset_reference } from './Migration20261203000001_dataset_reference';
 import { Migration20261203000100_api_token_expiry } from './Migration20261203000100_api_token_expiry';
 
 /**
@@ -16,5 +17,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127000002_tuning_schedules', class: Migration20261127000002_tuning_schedules },
   { name: 'Migration20261127000010_tuning_run_stop_reason', class: Migration20261127000010_tuning_run_stop_reason },
   { name: 'Migration20261203000000_trial_stopped_state', class: Migration20261203000000_trial_stopped_state },
+  { name: 'Migration20261203000001_dataset_reference', class: Migration20261203000001_dataset_reference },
   { name: 'Migration20261203000100_api_token_expiry', class: Migration20261203000100_api_token_expiry },
 ];

@@ -17,8 +17,10 @@ export interface Ranked extends ScoredCandidate {
   rank: number;
 }
 
-export function rankCandidates(candidates: ScoredCandidate[]): Ranked[] {
-  const ordered = [...candidates].sort((a, b) => b.mean_score - a.mean_score || a.number - b.number);
+/** Ranks by mean score, higher first (scikit-learn's convention) or, for `minimize`, lower first. */
+export function rankCandidates(candidates: ScoredCandidate[], direction: 'maximize' | 'minimize' = 'maximize'): Ranked[] {
+  const sign = direction === 'minimize' ? -1 : 1;
+  const ordered = [...candidates].sort((a, b) => sign * (b.mean_score - a.mean_score) || a.number - b.number);
   const ranked: Ranked[] = [];
   ordered.forEach((candidate, i) => {
     const tiedWithPrevious = i > 0 && ordered[i - 1].mean_score === candidate.mean_score;

@@ -1,5 +1,5 @@
 /** The workflows a worker registers. */
 export { TuningWorkflow } from './tuning';
-export { cancelSignal, progressQuery, updateBudget } from './definitions';
+export { cancelSignal, completeTrial, heartbeatTrial, progressQuery, reportIntermediate, suggestTrials, updateBudget } from './definitions';
 export { TrainModelWorkflow } from './training';
 export { ScheduledTuningWorkflow } from './scheduled';

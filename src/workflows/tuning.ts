@@ -24,6 +24,7 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -32,11 +33,13 @@ import type { createActivities } from '../activities';
 import type { Params } from '../ml/types';
 import { NON_RETRYABLE_ERRORS } from '../temporal/errors';
 import { BestScore, ModelRunId, TuningMethod, TuningRunId, TuningStatus, UserId } from '../temporal/search_attributes';
+import { ClientStudy, type StudyHost } from './client_study';
 import { cancelSignal, progressQuery, updateBudget } from './definitions';
 import { describeFailure } from './failures';
 import type {
   BestTrial,
   Candidate,
+  ClientStudyState,
   EvaluateOutcome,
   FinishedRun,
   PlannedBatch,
@@ -52,6 +55,12 @@ type Activities = ReturnType<typeof createActivities>;
 const { loadTuningContext, expandCandidates, suggestCandidates } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+});
+
+/** A client waits for its suggestion: a local activity saves the round trip of scheduling one. */
+const { suggestCandidates: suggestCandidatesNow } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
 
 /**
@@ -113,8 +122,11 @@ function labelRun(config: TuningConfig, context: TuningContext, tuningRunId: str
   ]);
 }
 
-/** The state of one run's search and its steps: plan, evaluate, record, decide, finish. */
-class Search {
+/**
+ * The state of one run's search and its steps: plan, evaluate (on our workers, or hand out to
+ * clients: ClientStudy), record, decide, finish.
+ */
+class Search implements StudyHost {
   readonly config: TuningConfig;
   cancelReason: string | undefined;
   private readonly tuningRunId: string;
@@ -136,6 +148,8 @@ class Search {
   private readonly evaluations = new CancellationScope();
   /** grid and random search: the whole candidate list (a random candidate depends only on the seed and its number). */
   private planned: Params[] | undefined;
+  /** The client-evaluated mode's trials and operations. */
+  private readonly study: ClientStudy;
 
   constructor(private readonly input: TuningWorkflowInput) {
     const { carried } = input;
@@ -148,6 +162,7 @@ class Search {
     this.best = carried?.best ?? null;
     for (const batch of carried?.recentBatches ?? []) this.batches.set(batch.index, batch);
     this.nextIndex = Math.max(-1, ...this.batches.keys()) + 1;
+    this.study = new ClientStudy(this, this.tuningRunId, carried?.study);
   }
 
   elapsedSeconds(): number {
@@ -164,6 +179,7 @@ class Search {
       elapsed_seconds: this.elapsedSeconds(),
     }));
     setHandler(cancelSignal, ({ reason }) => this.requestCancel(reason || 'cancelled by the user'));
+    this.study.listen();
     // A Temporal cancellation request (the Web UI's Cancel, a parent's close policy) stops the run
     // as the cancel signal does: the rest of the workflow is not cancellable, so it still writes
     // the outcome (FAILED, Cancelled, with the best results so far) instead of leaving it RUNNING.
@@ -205,6 +221,7 @@ class Search {
 
   /** Plans, evaluates and records batches until a stop; returns why the search stopped. */
   async run(context: TuningContext): Promise<StopReason> {
+    if (this.config.evaluation === 'client') return this.study.run(() => this.historyFull(), (study) => this.continueAsNew(context, study));
     let stopReason: StopReason | undefined;
     while (this.failure === undefined && (stopReason = this.stopReason()) === undefined) {
       if (this.canStartBatch()) {
@@ -226,10 +243,10 @@ class Search {
   }
 
   /** Why the search must stop now, if it must. */
-  private stopReason(): StopReason | undefined {
+  stopReason(): StopReason | undefined {
     const { target_score: target, time_budget_seconds: budget } = this.config;
     if (this.cancelReason !== undefined) return 'cancelled';
-    if (target !== null && this.best && this.best.mean_score >= target) return 'target_score';
+    if (target !== null && this.best && this.sign() * (this.best.mean_score - target) >= 0) return 'target_score';
     if (this.stoppedByBatch !== undefined) return this.stoppedByBatch;
     if (budget !== null && this.elapsedSeconds() >= budget) return 'time_budget';
     return undefined;
@@ -275,26 +292,45 @@ class Search {
       if (batch) between.push(batch);
     }
     const historyEnd = this.needsHistory() ? (between[0]?.candidates[0].number ?? this.nextNumber) : 0;
-    let params: Params[];
-    if (this.config.tuning_method === 'bayesian') {
-      params = await suggestCandidates({
-        tuningRunId: this.tuningRunId,
-        config: this.config,
-        historyEnd,
-        pending: between.flatMap((batch) => batch.candidates.map((c) => c.params)),
-        count,
-        firstTrialNumber: this.nextNumber,
-      });
-    } else {
-      if (!this.planned || this.planned.length < this.nextNumber + count) this.planned = await expandCandidates(this.config);
-      params = this.planned.slice(this.nextNumber, this.nextNumber + count);
-    }
-    const candidates: Candidate[] = params.map((p, i) => ({ number: this.nextNumber + i, params: p }));
-    this.nextNumber += candidates.length;
+    const pending = between.flatMap((batch) => batch.candidates.map((c) => c.params));
+    const candidates = await this.nextCandidates(count, historyEnd, pending, suggestCandidates);
     const batch: PlannedBatch = { index, candidates, historyEnd, finished: false };
     this.batches.set(index, batch);
     this.batches.delete(index - RECENT_BATCHES);
     return batch;
+  }
+
+  /** The next `count` candidates, numbered: the sampler's (bayesian) or the expanded space's. */
+  private async nextCandidates(count: number, historyEnd: number | null, pending: Params[], suggest: typeof suggestCandidates): Promise<Candidate[]> {
+    const first = this.nextNumber;
+    // Numbered before the await: a concurrent caller (a client's suggestion) gets the next ones.
+    this.nextNumber += count;
+    let params: Params[];
+    if (this.config.tuning_method === 'bayesian') {
+      params = await suggest({ tuningRunId: this.tuningRunId, config: this.config, historyEnd, pending, count, firstTrialNumber: first });
+    } else {
+      if (!this.planned || this.planned.length < first + count) this.planned = await expandCandidates(this.config);
+      params = this.planned.slice(first, first + count);
+    }
+    return params.map((p, i) => ({ number: first + i, params: p }));
+  }
+
+  // StudyHost: what a client-evaluated study uses of the orchestration.
+  remaining(extra: number): number {
+    return this.config.n_iter + extra - this.nextNumber;
+  }
+
+  plan(count: number, pending: Params[]): Promise<Candidate[]> {
+    return this.nextCandidates(count, null, pending, suggestCandidatesNow);
+  }
+
+  numberOf(params: Params): Candidate {
+    return { number: this.nextNumber++, params };
+  }
+
+  /** +1 when a higher score is better, -1 for a minimised study. */
+  private sign(): number {
+    return this.config.direction === 'minimize' ? -1 : 1;
   }
 
   /** Starts the batch's evaluation activity; its outcome is recorded when it ends. */
@@ -324,11 +360,13 @@ class Search {
   }
 
   /** Counts a batch's trials and follows the best one (the Web UI filters on BestScore while the run goes). */
-  private record({ trials, stoppedBy }: EvaluateOutcome): void {
+  record({ trials, stoppedBy }: EvaluateOutcome): void {
     const previous = this.best;
+    const sign = this.sign();
     for (const trial of trials) {
       if (trial.state !== 'COMPLETE') continue;
-      if (!this.best || trial.mean_score! > this.best.mean_score || (trial.mean_score === this.best.mean_score && trial.number < this.best.number)) {
+      const margin = this.best ? sign * (trial.mean_score! - this.best.mean_score) : 1;
+      if (margin > 0 || (margin === 0 && trial.number < this.best!.number)) {
         this.best = { number: trial.number, params: trial.params, mean_score: trial.mean_score! };
       }
     }
@@ -338,11 +376,12 @@ class Search {
   }
 
   /** History is large: carry the counters and the latest batches forward; the trials are in the database. */
-  private async continueAsNew(context: TuningContext): Promise<never> {
+  private async continueAsNew(context: TuningContext, study?: ClientStudyState): Promise<never> {
     return continueAsNew<typeof TuningWorkflow>({
       tuningRunId: this.tuningRunId,
       config: this.config,
       carried: {
+        ...(study ? { study } : {}),
         context,
         startedAt: this.startedAt,
         nextNumber: this.nextNumber,

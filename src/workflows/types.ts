@@ -30,6 +30,14 @@ export interface TuningConfig {
   /** Candidates per evaluation activity. */
   batch_size: number;
   parent_tuning_run_id: string | null;
+  /** Who evaluates: our workers (default) or the user's own code through the study API (client). */
+  evaluation?: 'builtin' | 'client';
+  /** Whether a higher score is better (default, scikit-learn's convention) or a lower one. */
+  direction?: 'maximize' | 'minimize';
+  /** client: a trial whose client sends nothing for this long becomes FAILED (stale). */
+  trial_timeout_seconds?: number;
+  /** client: a FAILED (or stale) trial's parameters are handed out again under a new number. */
+  retry_failed_trials?: boolean;
 }
 
 export interface TuningWorkflowInput {
@@ -49,6 +57,8 @@ export interface BestTrial {
 }
 
 export interface CarriedState {
+  /** client: the study's open trials and answers, carried across continue-as-new. */
+  study?: ClientStudyState;
   context: TuningContext;
   startedAt: number;
   nextNumber: number;
@@ -69,6 +79,59 @@ export interface PlannedBatch {
   candidates: Candidate[];
   historyEnd: number;
   finished: boolean;
+}
+
+/** A trial handed to a client and not yet closed. */
+export interface OpenTrial {
+  number: number;
+  params: Params;
+  clientId: string;
+  /** Workflow time (ms) of the client's last sign of life. */
+  lastSeen: number;
+  /** Intermediate values reported, in step order. */
+  steps: { step: number; value: number }[];
+}
+
+/** The answer to a closed trial's completion, kept so a repeated completion gets the same answer. */
+export interface TrialAck {
+  number: number;
+  state: TrialState;
+  value: number | null;
+}
+
+export interface ClientStudyState {
+  open: OpenTrial[];
+  acks: TrialAck[];
+  /** Parameters of failed trials waiting to be handed out again (retry_failed_trials). */
+  retry: Params[];
+  retried: number;
+  /** Intermediate values of closed COMPLETE / PRUNED trials, for the pruner. */
+  closedSteps: { number: number; state: TrialState; values: number[] }[];
+}
+
+export interface SuggestRequest {
+  count: number;
+  client_id: string;
+}
+
+export interface SuggestAnswer {
+  trials: { number: number; params: Params }[];
+  /** No trial is left to hand out: the client can stop asking. */
+  done: boolean;
+}
+
+export interface ReportRequest {
+  number: number;
+  step: number;
+  value: number;
+}
+
+export interface CompleteRequest {
+  number: number;
+  value?: number;
+  scores?: number[];
+  state?: 'COMPLETE' | 'FAILED' | 'INFEASIBLE' | 'PRUNED';
+  reason?: string;
 }
 
 /** A change of a running run's budget (the `updateBudget` update). */
@@ -134,8 +197,11 @@ export interface EvaluateOutcome {
 export interface SuggestInput {
   tuningRunId: string;
   config: TuningConfig;
-  /** The sampler's history: the recorded trials numbered below this (plus a parent's, for a warm start). */
-  historyEnd: number;
+  /**
+   * The sampler's history: the recorded trials numbered below this (plus a parent's, for a warm
+   * start), or null for every recorded trial (a client-evaluated study, whose trials close in any order).
+   */
+  historyEnd: number | null;
   /** Candidates of the batches between the history and this one. */
   pending: Params[];
   count: number;

@@ -287,7 +287,8 @@ export async function startFaultEnv(): Promise<FaultEnv> {
     cleanups.push(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
-    const config: ServiceConfig = { ...loadConfig({}), taskQueue: `faults-${Math.random().toString(36).slice(2)}`, evaluationThreads: 2 };
+    // Fault tests poll as fast as they like: no per-user request rate.
+    const config: ServiceConfig = { ...loadConfig({}), taskQueue: `faults-${Math.random().toString(36).slice(2)}`, evaluationThreads: 2, rateLimitPerMinute: 0 };
     const client = new Client({ connection, namespace: config.temporalNamespace });
 
     const workers: WorkerProcess[] = [];

@@ -45,6 +45,8 @@ export async function startHarness(overrides: Partial<ServiceConfig> = {}): Prom
     ...loadConfig({}),
     taskQueue: `test-${Math.random().toString(36).slice(2)}`,
     evaluationThreads: 2,
+    // Tests poll as fast as they like; the quota tests set their own limits.
+    rateLimitPerMinute: 0,
     ...overrides,
   };
   const startWorker = async () => {

@@ -23,6 +23,25 @@ export function datasetRoutes({ orm }: ApiDeps): Router {
     );
     let parsed: MlDataset;
     let name: string;
+    const sources = [body.sample, body.csv, body.uri].filter((source) => source !== undefined).length;
+    if (sources > 1) throw unprocessable(body.uri !== undefined ? 'uri' : 'csv', 'give one of sample, csv or uri');
+    if (body.uri !== undefined) {
+      if (!body.task_type) throw unprocessable('task_type', 'required with uri: classification or regression');
+      const em = orm.em.fork();
+      const reference = em.create(Dataset, {
+        user: em.getReference(User, req.userId),
+        name: body.name ?? body.uri,
+        taskType: body.task_type,
+        targetColumn: body.target_column ?? 'target',
+        nSamples: 0,
+        nFeatures: 0,
+        featureNames: [],
+        uri: body.uri,
+      });
+      await em.flush();
+      res.status(201).json(datasetView(reference));
+      return;
+    }
     if (body.sample !== undefined) {
       if (body.csv !== undefined) throw unprocessable('csv', 'give either sample or csv, not both');
       if (!isSampleDatasetName(body.sample)) {

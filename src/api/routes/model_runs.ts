@@ -9,6 +9,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { bestTuningRunId } from '../../db/best_runs';
 import { failModelRun } from '../../db/model_runs';
 import { ModelRun, TuningRun, TuningStatus } from '../../entities';
+import { EXTERNAL_MODEL_TYPE, ModelRunStatus } from '../../entities/enums';
+import type { ModelRunMetrics } from '../../entities/ModelRun';
 import { validateParams } from '../../ml/estimators';
 import { defaultScoring, getScorer } from '../../ml/metrics';
 import { startTrainingWorkflow, stopWorkflow } from '../../temporal/start';
@@ -22,7 +24,7 @@ import { checkModelType, underField } from '../validation';
 import { modelRunView, tuningRunView } from '../views';
 import { deleteModelRunSchedules } from './schedules';
 
-const bestQuery = z.object({ scoring: z.string().min(1).max(100).optional() });
+export const bestQuery = z.object({ scoring: z.string().min(1).max(100).optional() });
 
 export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
@@ -33,6 +35,28 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
     const experiment = await ownedExperiment(em, req.userId, body.experiment_id);
     const { dataset } = experiment;
     const task = dataset.taskType;
+    if (body.model_type === EXTERNAL_MODEL_TYPE) {
+      // A model trained by the user's own code, registered to be tuned through the study API:
+      // nothing to train here, so it is COMPLETED at once, with the metrics it was given.
+      const modelRun = em.create(ModelRun, {
+        experiment,
+        modelType: EXTERNAL_MODEL_TYPE,
+        hyperparameters: body.hyperparameters,
+        cvFolds: body.cv_folds,
+        scoring: body.scoring ?? 'score',
+        status: ModelRunStatus.COMPLETED,
+        // The user's code names its own metrics (any finite numbers), kept as given.
+        metrics: (body.metrics ?? null) as ModelRunMetrics | null,
+        modelArtifactPath: body.model_artifact_path ?? null,
+        completedAt: new Date(),
+      });
+      await em.flush();
+      res.status(201).json(modelRunView(modelRun));
+      return;
+    }
+    if (body.metrics !== undefined || body.model_artifact_path !== undefined) {
+      throw unprocessable(body.metrics !== undefined ? 'metrics' : 'model_artifact_path', `only for model_type "${EXTERNAL_MODEL_TYPE}" (a built-in model's are computed)`);
+    }
     checkModelType(body.model_type, task);
     checkParameterLimits('hyperparameters', body.hyperparameters, config.parameterLimits);
     underField('hyperparameters', () => validateParams(body.model_type, task, body.hyperparameters));

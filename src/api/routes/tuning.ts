@@ -25,9 +25,45 @@ import { tuningRunsStarted } from '../../metrics';
 import { trialsCsv } from './dashboard';
 import { checkDuration, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
 import { checkGridValues, checkSpaceValues, type ModelContext } from '../validation';
+import { EXTERNAL_MODEL_TYPE } from '../../entities/enums';
+
+/**
+ * A client-evaluated study's space: checked for its shape only (the user's code knows its own
+ * parameters), against the same size limits.
+ */
+function studySpace(body: TuneRequest, limits: ServiceConfig): { space?: SearchSpace; total: number } {
+  if (body.tuning_method === 'grid_search') {
+    if (!body.param_grid) throw unprocessable('param_grid', 'required for grid_search');
+    validateParamGrid(body.param_grid, Object.keys(body.param_grid));
+    const total = gridSize(body.param_grid);
+    if (total > limits.maxGridSize) throw unprocessable('param_grid', `${total} combinations is above the limit of ${limits.maxGridSize} (MAX_GRID_SIZE)`);
+    return { total };
+  }
+  if (!body.param_distributions) throw unprocessable('param_distributions', `required for ${body.tuning_method}`);
+  const space = body.param_distributions as SearchSpace;
+  validateSearchSpace(space, Object.keys(space));
+  const total = body.n_iter ?? 10;
+  if (total > limits.maxIterations) throw unprocessable('n_iter', `${total} is above the limit of ${limits.maxIterations} (MAX_ITERATIONS)`);
+  return { space, total };
+}
 
 /** Checks the request against the model run and turns it into the workflow's full configuration. */
 export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: ServiceConfig): TuningConfig {
+  const external = modelRun.modelType === EXTERNAL_MODEL_TYPE;
+  if (body.evaluation === 'client' && !external) {
+    throw unprocessable('evaluation', `client evaluation tunes a model run registered with model_type "${EXTERNAL_MODEL_TYPE}"`);
+  }
+  if (body.evaluation !== 'client' && external) {
+    throw unprocessable('evaluation', `an "${EXTERNAL_MODEL_TYPE}" model is trained by your own code: give "evaluation": "client"`);
+  }
+  if (body.evaluation !== 'client' && body.direction !== 'maximize') {
+    throw unprocessable('direction', 'built-in scorers are maximised (losses are neg_*); direction is for client-evaluated studies');
+  }
+  if (external) {
+    checkDuration('time_budget_seconds', body.time_budget_seconds, limits);
+    const { space, total } = studySpace(body, limits);
+    return configOf(body, { space, total, scoring: body.scoring ?? modelRun.scoring, batchSize: 1 });
+  }
   const dataset = modelRun.experiment.dataset;
   const task = dataset.taskType;
   const allowed = paramNames(modelRun.modelType, task);
@@ -72,6 +108,12 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
   const batchSize =
     body.batch_size ??
     (body.tuning_method === 'bayesian' ? 4 : Math.max(1, Math.min(16, Math.ceil(total / (2 * body.parallelism)))));
+  return configOf(body, { space, total, scoring, batchSize });
+}
+
+/** The workflow's configuration from a checked request. */
+function configOf(body: TuneRequest, checked: { space?: SearchSpace; total: number; scoring: string; batchSize: number }): TuningConfig {
+  const { space, total, scoring, batchSize } = checked;
   return {
     tuning_method: body.tuning_method,
     ...(body.tuning_method === 'grid_search' ? { param_grid: body.param_grid } : { param_distributions: space }),
@@ -87,6 +129,14 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
     parallelism: body.parallelism,
     batch_size: batchSize,
     parent_tuning_run_id: body.parent_tuning_run_id,
+    ...(body.evaluation === 'client'
+      ? {
+          evaluation: 'client' as const,
+          direction: body.direction,
+          trial_timeout_seconds: body.trial_timeout_seconds,
+          retry_failed_trials: body.retry_failed_trials,
+        }
+      : {}),
   };
 }
 

@@ -1,0 +1,334 @@
+/**
+ * The client-evaluated mode of TuningWorkflow (config.evaluation = 'client'): the user's own code,
+ * in any language, asks for trials and reports their scores through the study API, and this piece
+ * of the workflow hands trials out, answers pruning questions, records completions and fails
+ * trials whose client went silent. Everything else (planning candidates with the sampler, the
+ * best trial, the stop rules, finishing) is the shared orchestration in tuning.ts.
+ *
+ * The operations are Temporal updates with validators, so a duplicate or late completion is
+ * answered from the recorded answer or refused, never applied twice, and the whole study survives
+ * a worker or API crash like any workflow. A trial's client must show a sign of life (suggest,
+ * report, heartbeat) within trial_timeout_seconds, or a workflow timer fails it as stale.
+ */
+import { allHandlersFinished, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { createPruner } from '../ml/search/pruner';
+import type { Trial as SamplerTrial } from '../ml/search/sampler';
+import type { Params } from '../ml/types';
+import { completeTrial, heartbeatTrial, reportIntermediate, suggestTrials } from './definitions';
+import type {
+  Candidate,
+  ClientStudyState,
+  CompleteRequest,
+  EvaluateOutcome,
+  OpenTrial,
+  StopReason,
+  SuggestAnswer,
+  TrialAck,
+  TrialResult,
+  TuningConfig,
+} from './types';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Recording a completion is the client's round trip: a local activity, without a server round trip of its own. */
+const { recordClientTrials } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes: ['RunClosedError', 'RecordNotFoundError'] },
+});
+
+const DEFAULT_TRIAL_TIMEOUT_SECONDS = 300;
+
+/** What the study needs from the shared orchestration. */
+export interface StudyHost {
+  readonly config: TuningConfig;
+  stopReason(): StopReason | undefined;
+  /** Trials left to number before the budget is handed out. */
+  remaining(extra: number): number;
+  /** The next `count` candidates (numbered), suggested with `pending` as running trials. */
+  plan(count: number, pending: Params[]): Promise<Candidate[]>;
+  /** Numbers one more trial with the given parameters (a retry). */
+  numberOf(params: Params): Candidate;
+  /** Counts closed trials and follows the best one. */
+  record(outcome: EvaluateOutcome): void;
+}
+
+export class ClientStudy {
+  private readonly open = new Map<number, OpenTrial & { startedAt: number }>();
+  private readonly acks = new Map<number, TrialAck>();
+  /** Completions being recorded right now: a concurrent duplicate waits for the same answer. */
+  private readonly closing = new Map<number, Promise<TrialAck>>();
+  private readonly retry: Params[];
+  private retried: number;
+  private readonly closedSteps: ClientStudyState['closedSteps'];
+  /** Serialises suggestions, so each one sees every trial handed out before it as pending. */
+  private suggesting: Promise<unknown> = Promise.resolve();
+  /** Bumped by every change, so the waiting loop re-checks at once. */
+  private version = 0;
+
+  constructor(
+    private readonly host: StudyHost,
+    private readonly tuningRunId: string,
+    carried?: ClientStudyState,
+  ) {
+    for (const trial of carried?.open ?? []) this.open.set(trial.number, { ...trial, startedAt: trial.lastSeen });
+    for (const ack of carried?.acks ?? []) this.acks.set(ack.number, ack);
+    this.retry = carried?.retry ?? [];
+    this.retried = carried?.retried ?? 0;
+    this.closedSteps = carried?.closedSteps ?? [];
+  }
+
+  private get timeoutMs(): number {
+    return (this.host.config.trial_timeout_seconds ?? DEFAULT_TRIAL_TIMEOUT_SECONDS) * 1000;
+  }
+
+  private get sign(): number {
+    return this.host.config.direction === 'minimize' ? -1 : 1;
+  }
+
+  /** The study's updates. A built-in run refuses them with a clear message. */
+  listen(): void {
+    const clientMode = () => {
+      if (this.host.config.evaluation !== 'client') throw new Error('study: this tuning run is evaluated by the service, not by clients');
+    };
+    const knownTrial = (number: number) => {
+      if (!this.open.has(number) && !this.acks.has(number) && !this.closing.has(number)) throw new Error(`number: trial ${number} was never handed out`);
+    };
+    setHandler(suggestTrials, (request) => this.suggest(request.count, request.client_id), {
+      validator: (request) => {
+        clientMode();
+        if (!Number.isInteger(request.count) || request.count < 1 || request.count > 1000) throw new Error('count: must be an integer from 1 to 1000');
+        if (typeof request.client_id !== 'string' || request.client_id.length === 0 || request.client_id.length > 200) {
+          throw new Error('client_id: must be a string of 1 to 200 characters');
+        }
+      },
+    });
+    setHandler(reportIntermediate, (request) => ({ should_prune: this.report(request.number, request.step, request.value) }), {
+      validator: (request) => {
+        clientMode();
+        knownTrial(request.number);
+        if (!this.open.has(request.number)) throw new Error(`number: trial ${request.number} is already ${this.acks.get(request.number)?.state ?? 'closed'}`);
+        if (!Number.isInteger(request.step) || request.step < 0) throw new Error('step: must be a non-negative integer');
+        if (typeof request.value !== 'number' || !Number.isFinite(request.value)) throw new Error('value: must be a finite number');
+      },
+    });
+    setHandler(completeTrial, (request) => this.complete(request), {
+      validator: (request) => {
+        clientMode();
+        knownTrial(request.number);
+        const answered = this.acks.get(request.number);
+        if (answered && !sameAnswer(answered, request)) {
+          throw new Error(`number: trial ${request.number} is already ${answered.state}${answered.value === null ? '' : ` with value ${answered.value}`}`);
+        }
+        checkCompletion(request);
+      },
+    });
+    setHandler(
+      heartbeatTrial,
+      ({ number }) => {
+        const trial = this.open.get(number);
+        if (trial) trial.lastSeen = Date.now();
+        return { state: trial ? 'RUNNING' : (this.acks.get(number)?.state ?? 'RUNNING') };
+      },
+      {
+        validator: ({ number }) => {
+          clientMode();
+          knownTrial(number);
+        },
+      },
+    );
+  }
+
+  /**
+   * Hands out trials until the budget is closed or a stop; fails stale trials on the way, and
+   * continues as new (carrying the study) when the history is large and no operation is half done.
+   */
+  async run(historyFull: () => boolean, continueAsNew: (state: ClientStudyState) => Promise<never>): Promise<StopReason> {
+    for (;;) {
+      if (historyFull() && this.quiet()) await continueAsNew(this.state());
+      const stop = this.host.stopReason();
+      if (stop !== undefined) {
+        await condition(() => this.closing.size === 0);
+        await this.closeAll('STOPPED', `stopped: ${stop}`);
+        return stop;
+      }
+      if (this.host.remaining(this.retried) <= 0 && this.open.size === 0 && this.closing.size === 0 && this.retry.length === 0) {
+        await condition(allHandlersFinished);
+        return 'n_iter';
+      }
+      const version = this.version;
+      const oldest = Math.min(...[...this.open.values()].map((t) => t.lastSeen));
+      const untilStale = Number.isFinite(oldest) ? Math.max(1, oldest + this.timeoutMs - Date.now()) : undefined;
+      const woken = () => this.version !== version || this.host.stopReason() !== undefined;
+      const budget = this.host.config.time_budget_seconds;
+      const timeouts = [untilStale, budget === null ? undefined : 1_000].filter((t): t is number => t !== undefined);
+      if (timeouts.length === 0) await condition(woken);
+      else await condition(woken, Math.min(...timeouts));
+      await this.failStale();
+    }
+  }
+
+  /** The study's state for continue-as-new (open trials, answers, retries, pruner history). */
+  state(): ClientStudyState {
+    return {
+      open: [...this.open.values()].map(({ startedAt: _startedAt, ...trial }) => trial),
+      acks: [...this.acks.values()],
+      retry: this.retry,
+      retried: this.retried,
+      closedSteps: this.closedSteps,
+    };
+  }
+
+  /** Whether the study can continue as new now (no operation half done). */
+  quiet(): boolean {
+    return this.closing.size === 0 && allHandlersFinished();
+  }
+
+  private async suggest(count: number, clientId: string): Promise<SuggestAnswer> {
+    const turn = this.suggesting.then(async (): Promise<SuggestAnswer> => {
+      const now = Date.now();
+      const mine = [...this.open.values()].filter((t) => t.clientId === clientId);
+      for (const trial of mine) trial.lastSeen = now;
+      let wanted = count - mine.length;
+      const handedOut: Candidate[] = [];
+      if (this.host.stopReason() === undefined && wanted > 0) {
+        while (wanted > 0 && this.retry.length > 0) {
+          handedOut.push(this.host.numberOf(this.retry.shift()!));
+          wanted--;
+        }
+        const fresh = Math.min(wanted, this.host.remaining(this.retried));
+        if (fresh > 0) handedOut.push(...(await this.host.plan(fresh, [...this.open.values()].map((t) => t.params))));
+      }
+      for (const { number, params } of handedOut) {
+        this.open.set(number, { number, params, clientId, lastSeen: Date.now(), startedAt: Date.now(), steps: [] });
+      }
+      this.version++;
+      const trials = [...mine, ...handedOut].map(({ number, params }) => ({ number, params }));
+      const nothingLeft = this.host.remaining(this.retried) <= 0 && this.retry.length === 0 && !this.host.config.retry_failed_trials;
+      return { trials, done: trials.length === 0 && (nothingLeft || this.host.stopReason() !== undefined) };
+    });
+    this.suggesting = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private report(number: number, step: number, value: number): boolean {
+    const trial = this.open.get(number)!;
+    trial.lastSeen = Date.now();
+    trial.steps = [...trial.steps.filter((s) => s.step !== step), { step, value }].sort((a, b) => a.step - b.step);
+    this.version++;
+    const completed: SamplerTrial[] = this.closedSteps.map(({ number: n, state, values }) => ({
+      number: n,
+      params: {},
+      state: state === 'PRUNED' ? 'PRUNED' : 'COMPLETE',
+      value: null,
+      intermediateValues: values.map((v) => this.sign * v),
+    }));
+    // Pruners maximise: a minimised value is compared with its sign turned.
+    return createPruner(this.host.config.pruner).shouldPrune(
+      trial.steps.map((s) => this.sign * s.value),
+      completed,
+    );
+  }
+
+  private complete(request: CompleteRequest): Promise<TrialAck> {
+    const answered = this.acks.get(request.number);
+    if (answered) return Promise.resolve(answered);
+    const pending = this.closing.get(request.number);
+    if (pending) return pending;
+    const trial = this.open.get(request.number)!;
+    this.open.delete(request.number);
+    const closing = this.close(trial, toResult(trial, request, Date.now()));
+    this.closing.set(request.number, closing);
+    return closing.finally(() => this.closing.delete(request.number));
+  }
+
+  /** Records a closed trial once, remembers its answer, and hands a failed one's parameters out again if asked to. */
+  private async close(trial: OpenTrial & { startedAt: number }, result: TrialResult): Promise<TrialAck> {
+    await recordClientTrials({ tuningRunId: this.tuningRunId, trials: [result] });
+    const ack: TrialAck = { number: trial.number, state: result.state, value: result.mean_score };
+    this.acks.set(trial.number, ack);
+    if (result.state === 'COMPLETE' || result.state === 'PRUNED') {
+      this.closedSteps.push({ number: trial.number, state: result.state, values: trial.steps.map((s) => s.value) });
+    }
+    if (result.state === 'FAILED' && this.host.config.retry_failed_trials && this.host.stopReason() === undefined) {
+      this.retry.push(trial.params);
+      this.retried++;
+    }
+    this.host.record({ trials: [result], stoppedBy: null });
+    this.version++;
+    return ack;
+  }
+
+  /** Trials whose client has been silent for trial_timeout_seconds become FAILED (stale). */
+  private async failStale(): Promise<void> {
+    const now = Date.now();
+    const stale = [...this.open.values()].filter((t) => now - t.lastSeen >= this.timeoutMs);
+    for (const trial of stale) {
+      this.open.delete(trial.number);
+      const reason = `stale: no sign of life from client ${trial.clientId} for ${this.timeoutMs / 1000} s`;
+      await this.close(trial, toResult(trial, { number: trial.number, state: 'FAILED', reason }, now));
+    }
+  }
+
+  /** At a stop, the trials still open are recorded with what they reported. */
+  private async closeAll(state: 'STOPPED', reason: string): Promise<void> {
+    for (const trial of [...this.open.values()]) {
+      this.open.delete(trial.number);
+      const values = trial.steps.map((s) => s.value);
+      await this.close(trial, {
+        number: trial.number,
+        params: trial.params,
+        state,
+        scores: values,
+        mean_score: values.length > 0 ? values[values.length - 1] : null,
+        std_score: null,
+        duration_seconds: (Date.now() - trial.startedAt) / 1000,
+        error: reason,
+      });
+    }
+  }
+}
+
+/** Whether a repeated completion says what the recorded one said. */
+function sameAnswer(ack: TrialAck, request: CompleteRequest): boolean {
+  const state = request.state === 'INFEASIBLE' ? 'FAILED' : (request.state ?? 'COMPLETE');
+  if (state !== ack.state) return false;
+  if (state !== 'COMPLETE') return true;
+  const value = request.value ?? mean(request.scores ?? []);
+  return value === ack.value;
+}
+
+function checkCompletion(request: CompleteRequest): void {
+  const state = request.state ?? 'COMPLETE';
+  if (!['COMPLETE', 'FAILED', 'INFEASIBLE', 'PRUNED'].includes(state)) throw new Error('state: must be COMPLETE, FAILED, INFEASIBLE or PRUNED');
+  if (state !== 'COMPLETE') return;
+  if (request.value === undefined && (request.scores === undefined || request.scores.length === 0)) {
+    throw new Error('value: a completed trial needs a value or fold scores');
+  }
+  if (request.value !== undefined && !Number.isFinite(request.value)) throw new Error('value: must be a finite number');
+  if (request.scores?.some((s) => typeof s !== 'number' || !Number.isFinite(s))) throw new Error('scores: must be finite numbers');
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The trial as recorded: a value (or fold scores), a pruned trial's last report, or a failure's reason. */
+function toResult(trial: OpenTrial & { startedAt: number }, request: CompleteRequest, now: number): TrialResult {
+  const base = { number: trial.number, params: trial.params, duration_seconds: (now - trial.startedAt) / 1000 };
+  const reported = trial.steps.map((s) => s.value);
+  switch (request.state ?? 'COMPLETE') {
+    case 'COMPLETE': {
+      const scores = request.scores ?? [request.value!];
+      const value = request.value ?? mean(scores);
+      const spread = Math.sqrt(mean(scores.map((s) => (s - mean(scores)) ** 2)));
+      return { ...base, state: 'COMPLETE', scores, mean_score: value, std_score: spread };
+    }
+    case 'PRUNED':
+      return { ...base, state: 'PRUNED', scores: reported, mean_score: reported.length > 0 ? reported[reported.length - 1] : null, std_score: null };
+    case 'INFEASIBLE':
+      return { ...base, state: 'FAILED', scores: reported, mean_score: null, std_score: null, error: `infeasible: ${request.reason ?? 'no reason given'}` };
+    default:
+      return { ...base, state: 'FAILED', scores: reported, mean_score: null, std_score: null, error: request.reason ?? 'failed in the client' };
+  }
+}
