@@ -28,6 +28,12 @@ export function paramAxes(trials: readonly Trial[]): ParamAxis[] {
 
 const tooltip = { trigger: 'item' as const };
 
+/** [min, max] of the values, or [0, 1] when there are none (a run that has not scored yet). */
+function extent(values: readonly number[]): [number, number] {
+  if (values.length === 0) return [0, 1];
+  return values.reduce<[number, number]>(([min, max], v) => [Math.min(min, v), Math.max(max, v)], [Infinity, -Infinity]);
+}
+
 /** Each completed trial's score, and the best score so far at each trial. */
 export function historyOption(trials: readonly Trial[], scoring: string) {
   const points = completed(trials).map((t) => [t.number, t.mean_score!]);
@@ -36,7 +42,7 @@ export function historyOption(trials: readonly Trial[], scoring: string) {
   return {
     animation: false,
     tooltip,
-    legend: { data: ['Score', 'Best so far'] },
+    legend: { data: ['Score', 'Best so far'], top: 0 },
     grid: { left: 60, right: 20, top: 36, bottom: 40 },
     xAxis: { type: 'value', name: 'Trial', nameLocation: 'middle', nameGap: 26, min: 0 },
     yAxis: { type: 'value', name: scoring, scale: true },
@@ -51,7 +57,7 @@ export function historyOption(trials: readonly Trial[], scoring: string) {
 export function parallelOption(trials: readonly Trial[], scoring: string) {
   const done = completed(trials);
   const axes = paramAxes(done);
-  const scores = done.map((t) => t.mean_score!);
+  const [min, max] = extent(done.map((t) => t.mean_score!));
   return {
     animation: false,
     parallelAxis: [
@@ -59,7 +65,7 @@ export function parallelOption(trials: readonly Trial[], scoring: string) {
       { dim: axes.length, name: scoring, scale: true },
     ],
     parallel: { left: 40, right: 80, top: 40, bottom: 30 },
-    visualMap: { type: 'continuous', dimension: axes.length, min: Math.min(...scores), max: Math.max(...scores), right: 0, top: 40, calculable: false, inRange: { color: ['#d9e2ec', '#2680c2', '#102a43'] } },
+    visualMap: { type: 'continuous', dimension: axes.length, min, max, right: 0, top: 40, calculable: false, inRange: { color: ['#d9e2ec', '#2680c2', '#102a43'] } },
     series: [
       {
         type: 'parallel',
@@ -115,14 +121,14 @@ export function contourOption(trials: readonly Trial[], params: readonly [string
     cell.count += 1;
     cells.set(key, cell);
   }
-  const scores = done.map((t) => t.mean_score!);
+  const [min, max] = extent(done.map((t) => t.mean_score!));
   return {
     animation: false,
     tooltip,
     grid: { left: 70, right: 90, top: 20, bottom: 50 },
     xAxis: { type: 'category', name: axes[0].name, nameLocation: 'middle', nameGap: 30, data: bins[0].labels, splitArea: { show: true } },
     yAxis: { type: 'category', name: axes[1].name, data: bins[1].labels, splitArea: { show: true } },
-    visualMap: { min: Math.min(...scores), max: Math.max(...scores), calculable: true, right: 0, top: 20, seriesIndex: 0, text: [scoring, ''], inRange: { color: ['#f0f4f8', '#9fb3c8', '#2680c2', '#102a43'] } },
+    visualMap: { min, max, calculable: true, precision: 4, right: 0, top: 20, seriesIndex: 0, text: ['', scoring], textGap: 6, inRange: { color: ['#f0f4f8', '#9fb3c8', '#2680c2', '#102a43'] } },
     series: [
       { name: 'Mean score', type: 'heatmap', data: [...cells].map(([key, c]) => [...key.split(',').map(Number), c.sum / c.count]) },
       {
@@ -161,12 +167,15 @@ export function intermediateOption(trials: readonly Trial[], scoring: string) {
   const line = (t: Trial) => ({ coords: t.scores.map((score, fold) => [fold, score]), trial: t.number });
   const withSteps = trials.filter((t) => t.scores.length > 0);
   const folds = Math.max(1, ...withSteps.map((t) => t.scores.length));
+  // A lines series does not widen the axes to its data: the score axis gets its extent here.
+  const [min, max] = extent(withSteps.flatMap((t) => t.scores));
+  const pad = (max - min) * 0.05 || 0.01;
   return {
     animation: false,
-    legend: { data: ['Complete', 'Pruned'] },
+    legend: { data: ['Complete', 'Pruned'], top: 0 },
     grid: { left: 60, right: 20, top: 36, bottom: 40 },
     xAxis: { type: 'value', name: 'Fold', nameLocation: 'middle', nameGap: 26, min: 0, max: folds - 1, interval: 1 },
-    yAxis: { type: 'value', name: scoring, scale: true },
+    yAxis: { type: 'value', name: scoring, min: min - pad, max: max + pad, axisLabel: { formatter: (v: number) => v.toPrecision(3) } },
     series: [
       { name: 'Complete', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, lineStyle: { width: 1, opacity: 0.4, color: '#2680c2' }, data: withSteps.filter((t) => t.state === 'COMPLETE').map(line) },
       { name: 'Pruned', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, lineStyle: { width: 1.5, opacity: 0.8, color: '#cf1124' }, data: withSteps.filter((t) => t.state === 'PRUNED').map(line) },

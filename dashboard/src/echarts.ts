@@ -9,10 +9,25 @@ echarts.use([BarChart, HeatmapChart, LineChart, LinesChart, ParallelChart, Scatt
 /** The charts on the page, by name. */
 export const charts: Record<string, echarts.ECharts> = {};
 
+/** Per chart, the draws waiting for its next `finished` event (a redraw may come before it). */
+const waiting = new Map<echarts.ECharts, (() => void)[]>();
+
+function chartFor(name: string, element: HTMLElement): echarts.ECharts {
+  if (charts[name]) return charts[name];
+  const chart = (charts[name] = echarts.init(element));
+  waiting.set(chart, []);
+  chart.on('finished', () => {
+    const done = waiting.get(chart)!;
+    waiting.set(chart, []);
+    for (const resolve of done) resolve();
+  });
+  return chart;
+}
+
 /** Draws `option` in `element` (replacing what was there) and resolves once it is fully rendered. */
 export function draw(name: string, element: HTMLElement, option: echarts.EChartsCoreOption): Promise<void> {
-  const chart = charts[name] ?? (charts[name] = echarts.init(element));
-  const finished = new Promise<void>((resolve) => chart.on('finished', () => (chart.off('finished'), resolve())));
+  const chart = chartFor(name, element);
+  const finished = new Promise<void>((resolve) => waiting.get(chart)!.push(resolve));
   chart.setOption(option, { notMerge: true });
   return finished;
 }
@@ -20,6 +35,7 @@ export function draw(name: string, element: HTMLElement, option: echarts.ECharts
 export function disposeCharts(): void {
   for (const [name, chart] of Object.entries(charts)) {
     chart.dispose();
+    waiting.delete(chart);
     delete charts[name];
   }
 }

@@ -128,7 +128,8 @@ export class RunPage {
     this.showStatus();
     if (first || before?.status !== this.status.status || before?.progress.evaluated !== this.status.progress.evaluated) {
       this.trials = (await api<{ trials: Trial[] }>('GET', `/tuning/tune/${this.id}/trials`)).trials;
-      if (!this.closed) await this.drawAll();
+      // Not awaited: polling goes on while the plots render (a later draw supersedes this one).
+      if (!this.closed) this.drawAll().catch(this.onError);
     }
   }
 

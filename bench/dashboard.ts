@@ -1,0 +1,84 @@
+/**
+ * Page-load benchmark of the dashboard (`npm run bench:dashboard [trials]`, default 5000): a
+ * completed tuning run with that many trials (written straight to the database, so no hour of
+ * fitting), opened in headless Chromium; prints the time from navigation to the fully drawn page
+ * (every chart's `finished` event and the trial table), first with the importance computed (cold)
+ * and then cached (warm), and the importance request alone.
+ */
+import { startHarness } from '../test/integration/harness';
+import { buildDashboard, FOREST_SPACE, launchBrowser, modelRunFor, originOf, signIn, waitForDrawn } from '../test/browser/browser';
+import { recordTrials, type TrialRecord } from '../src/db/tuning_runs';
+import { ModelRun, TuningRun, TuningStatus } from '../src/entities';
+import { Random } from '../src/ml/random';
+
+const N_TRIALS = Number(process.argv[2] ?? 5000);
+const FOLDS = 5;
+
+/** Trials shaped like a real search: four parameters, five folds, one in ten pruned after two folds. */
+function syntheticTrials(n: number): TrialRecord[] {
+  const random = new Random(5, 0);
+  return Array.from({ length: n }, (_, number) => {
+    const params = {
+      n_estimators: 5 + Math.floor(random.uniform(0, 26)),
+      max_depth: 2 + Math.floor(random.uniform(0, 9)),
+      min_samples_leaf: 1 + Math.floor(random.uniform(0, 8)),
+      criterion: random.uniform(0, 1) < 0.5 ? 'gini' : 'entropy',
+    };
+    const base = 0.9 + 0.005 * params.max_depth - 0.002 * params.min_samples_leaf;
+    const pruned = number % 10 === 9;
+    const scores = Array.from({ length: pruned ? 2 : FOLDS }, () => base + random.uniform(-0.02, 0.02));
+    const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+    const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
+    return { number, params, state: pruned ? 'PRUNED' : 'COMPLETE', scores, mean_score: mean, std_score: std, duration_seconds: random.uniform(0.1, 2) };
+  });
+}
+
+async function main(): Promise<void> {
+  await buildDashboard();
+  const h = await startHarness();
+  const browser = await launchBrowser();
+  try {
+    const modelRunId = await modelRunFor(h, h.token);
+    const em = h.db.orm.em.fork();
+    const trials = syntheticTrials(N_TRIALS);
+    const best = Math.max(...trials.filter((t) => t.state === 'COMPLETE').map((t) => t.mean_score!));
+    const run = em.create(TuningRun, {
+      modelRun: await em.findOneOrFail(ModelRun, modelRunId),
+      tuningMethod: 'bayesian',
+      bestParams: null,
+      results: { best_score: best, scoring_metric: 'accuracy', cv_folds: FOLDS, total_combinations: N_TRIALS, tuning_time: 3600 },
+      config: { tuning_method: 'bayesian', param_distributions: FOREST_SPACE, n_iter: N_TRIALS, cv_folds: FOLDS, scoring: 'accuracy' },
+      startedAt: new Date(Date.now() - 3_600_000),
+    });
+    await em.flush();
+    // Trials are recorded only into a running run; then it is closed as a workflow would.
+    await recordTrials(h.db.orm, run.id, trials);
+    await em.nativeUpdate(TuningRun, { id: run.id }, { status: TuningStatus.COMPLETED, completedAt: new Date() });
+
+    const page = await browser.newPage();
+    const origin = originOf(h);
+    await signIn(page, origin, h.token);
+    const open = async () => {
+      await page.goto(`${origin}/#/`);
+      await page.waitForSelector('#run-table');
+      const start = performance.now();
+      await page.goto(`${origin}/#/runs/${run.id}`);
+      await waitForDrawn(page, N_TRIALS, 300_000);
+      return performance.now() - start;
+    };
+    const cold = await open();
+    const warm = await open();
+    const importanceStart = performance.now();
+    await fetch(`${h.baseUrl}/tuning/tune/${run.id}/importance`, { headers: { authorization: `Bearer ${h.token}` } });
+    const importance = performance.now() - importanceStart;
+    console.log(`${N_TRIALS} trials: fully drawn page ${(cold / 1000).toFixed(2)} s cold (importance computed), ${(warm / 1000).toFixed(2)} s warm (importance cached); cached importance request ${importance.toFixed(0)} ms`);
+  } finally {
+    await browser.close();
+    await h.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
