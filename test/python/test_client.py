@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -173,6 +174,20 @@ def check_failed_only(study, n_iter):
     assert [t["state"] for t in trials] == ["FAILED"] * n_iter, trials
     assert status["status"] in ("completed", "failed")
     return trials
+
+
+def test_heartbeats_keep_a_trial_longer_than_its_timeout_alive(client):
+    study = client.create_study(space={"x": tc.float_param(0, 1)}, n_iter=1, tuning_method="random_search",
+                                trial_timeout_seconds=2, name="long trial")
+
+    def slow(trial):
+        time.sleep(5)  # past trial_timeout_seconds: without heartbeats the service fails the trial as stale
+        return trial.params["x"]
+
+    study.optimize(slow)
+    [trial] = study.trials
+    assert trial["state"] == "COMPLETE", trial
+    assert study.wait(timeout=60)["status"] == "completed"
 
 
 def test_api_errors_name_the_field(client):
