@@ -3,6 +3,8 @@
  * worker on WORKER_METRICS_PORT. When both run in one process (`npm start`) both show everything.
  * Labels are route templates and method names, never ids, so their number stays small.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -75,3 +77,49 @@ export const metricsEndpoint: RequestHandler = async (_req, res) => {
   res.setHeader('Content-Type', registry.contentType);
   res.end(await registry.metrics());
 };
+
+/** WORKER_METRICS_PORT: the port of a worker's /metrics and /health/* (unset: none; 0: any free port). */
+export function workerMetricsPort(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.WORKER_METRICS_PORT?.trim();
+  if (!raw) return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`WORKER_METRICS_PORT must be a port number, not "${raw}"`);
+  return port;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, { ok: boolean }>;
+}
+
+/**
+ * The worker's own small HTTP server (it has no API): /metrics, /health/live and /health/ready
+ * (503 naming the failed check). Listens on every interface, for a scraper in another container.
+ */
+export async function serveWorkerHealth(options: { port: number; host?: string; readiness: () => Promise<Readiness> }): Promise<Server & { port: number }> {
+  const server = createServer((req, res) => {
+    const answer = (status: number, contentType: string, body: string) => res.writeHead(status, { 'Content-Type': contentType }).end(body);
+    const json = (status: number, body: unknown) => answer(status, 'application/json', JSON.stringify(body));
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') return json(405, { error: `${req.method} is not allowed; use GET` });
+    if (path === '/health/live') return json(200, { status: 'ok' });
+    if (path === '/health/ready') {
+      return void options.readiness().then(
+        ({ ready, checks }) => json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }),
+        (err: unknown) => json(503, { status: 'not ready', error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    if (path === '/metrics') {
+      return void registry.metrics().then(
+        (text) => answer(200, registry.contentType, text),
+        (err: unknown) => json(500, { error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    json(404, { error: `no route GET ${path}; try /metrics, /health/live or /health/ready` });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  return Object.assign(server, { port: (server.address() as AddressInfo).port });
+}

@@ -11,6 +11,8 @@ import { createScheduleActivities } from './activities/schedules';
 import { withFaultInjection } from './activities/fault_injection';
 import { loadConfig } from './config';
 import { initOrm } from './db/orm';
+import { workerReadiness } from './api/health';
+import { serveWorkerHealth, trackEvaluationPool, workerMetricsPort } from './metrics';
 import { EvaluationPool } from './ml/parallel';
 import { startReconcileLoop } from './reconciler';
 import { connectClient } from './temporal/client';
@@ -35,6 +37,7 @@ export interface TuningWorker {
 export async function createTuningWorker(options: TuningWorkerOptions): Promise<TuningWorker> {
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const pool = new EvaluationPool(options.evaluationThreads || undefined, loadConfig().evaluationThreadMemoryMb);
+  const untrackPool = trackEvaluationPool(pool);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
@@ -55,6 +58,7 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
     worker,
     run() {
       running ??= worker.run().finally(async () => {
+        untrackPool();
         await pool.close();
         await connection.close();
       });
@@ -83,7 +87,12 @@ async function main(): Promise<void> {
   // Runs left RUNNING by a crash: resumed or settled at start-up, then every 60 s (src/reconciler.ts).
   const client = await connectClient(config.temporalAddress, config.temporalNamespace);
   const reconciler = startReconcileLoop({ orm, client, config });
+  const metricsPort = workerMetricsPort();
+  const health = metricsPort === undefined
+    ? undefined
+    : await serveWorkerHealth({ port: metricsPort, readiness: () => workerReadiness(tuningWorker.worker, orm, client) });
   await tuningWorker.run();
+  health?.close();
   await reconciler.stop();
   await client.connection.close();
   await orm.close();

@@ -42,6 +42,17 @@ export async function readiness(orm: MikroORM, temporal: Client): Promise<{ read
   return { ready: database.ok && temporalCheck.ok, checks: { database, temporal: temporalCheck } };
 }
 
+/** A worker is ready when it is polling its task queue (state RUNNING) and its database and Temporal answer. */
+export async function workerReadiness(
+  worker: { getState(): string },
+  orm: MikroORM,
+  temporal: Client,
+): Promise<{ ready: boolean; checks: Record<string, CheckResult | { ok: boolean; state: string }> }> {
+  const state = worker.getState();
+  const { ready, checks } = await readiness(orm, temporal);
+  return { ready: ready && state === 'RUNNING', checks: { worker: { ok: state === 'RUNNING', state }, ...checks } };
+}
+
 export function healthRoutes({ orm, temporal }: { orm: MikroORM; temporal: Client }): Router {
   const router = Router();
   router.get('/health/live', (_req, res) => {

@@ -7,8 +7,10 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from '../../src/api/app';
+import { workerReadiness } from '../../src/api/health';
+import { serveWorkerHealth, workerMetricsPort } from '../../src/metrics';
 import { createOrmConfig } from '../../src/db/orm';
-import { call, completedModelRun, startHarness, type Harness } from './harness';
+import { call, completedModelRun, startHarness, tuningCalls, type Harness } from './harness';
 
 let h: Harness;
 let root: string;
@@ -38,9 +40,9 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-/** The samples of one metric from the Prometheus text format, keyed by their label set. */
-async function metricSamples(name: string): Promise<Map<string, number>> {
-  const res = await fetch(`${root}/metrics`);
+/** The samples of one metric from the Prometheus text format at `base`/metrics, keyed by their label set. */
+async function metricSamples(name: string, base = root): Promise<Map<string, number>> {
+  const res = await fetch(`${base}/metrics`);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   const samples = new Map<string, number>();
   for (const line of (await res.text()).split('\n')) {
@@ -127,14 +129,68 @@ describe('metrics', () => {
     const { modelRunId } = await completedModelRun(h, { sample: 'iris', modelType: 'decision_tree', hyperparameters: {} });
     const before = await metricSamples('tuning_runs_started_total');
     const grid = { model_run_id: modelRunId, tuning_method: 'grid_search', param_grid: { max_depth: [1, 2] }, cv_folds: 3 };
-    for (let i = 0; i < 2; i++) expect((await call(h, 'POST', '/tuning/tune', { token: h.token, body: grid })).status).toBe(202);
     const random = { model_run_id: modelRunId, tuning_method: 'random_search', param_distributions: { max_depth: { type: 'int', low: 1, high: 4 } }, n_iter: 2, cv_folds: 3 };
-    expect((await call(h, 'POST', '/tuning/tune', { token: h.token, body: random })).status).toBe(202);
+    const tuning = tuningCalls(h, modelRunId);
+    const started = [await tuning.start(grid), await tuning.start(grid), await tuning.start(random)];
     // A refused request starts nothing.
     expect((await call(h, 'POST', '/tuning/tune', { token: h.token, body: { ...grid, param_grid: { max_depth: [-1] } } })).status).toBe(422);
 
     const after = await metricSamples('tuning_runs_started_total');
     const added = (method: string) => (after.get(`{method="${method}"}`) ?? 0) - (before.get(`{method="${method}"}`) ?? 0);
     expect([added('grid_search'), added('random_search'), added('bayesian')]).toEqual([2, 1, 0]);
+    // Finished, so the pool is idle for the next test.
+    for (const id of started) expect((await tuning.finished(id)).body.status).toBe('completed');
   }, 180_000);
+});
+
+describe('worker health and metrics (WORKER_METRICS_PORT)', () => {
+  test('WORKER_METRICS_PORT: unset means no server, a port number is taken, anything else is refused', () => {
+    expect(workerMetricsPort({})).toBeUndefined();
+    expect(workerMetricsPort({ WORKER_METRICS_PORT: ' 9464 ' })).toBe(9464);
+    expect(() => workerMetricsPort({ WORKER_METRICS_PORT: 'metrics' })).toThrow('WORKER_METRICS_PORT must be a port number, not "metrics"');
+  });
+
+  test('the worker serves readiness that follows its state, and evaluation-pool gauges that show fits in progress', async () => {
+    const server = await serveWorkerHealth({ port: 0, host: '127.0.0.1', readiness: () => workerReadiness(h.worker.worker, h.db.orm, h.env.client) });
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      expect(await getJson(`${base}/health/live`)).toEqual({ status: 200, body: { status: 'ok' } });
+      const ready = await getJson(`${base}/health/ready`);
+      expect([ready.status, ready.body.checks.worker, ready.body.checks.database.ok, ready.body.checks.temporal.ok]).toEqual([200, { ok: true, state: 'RUNNING' }, true, true]);
+      expect((await getJson(`${base}/nothing`)).status).toBe(404);
+
+      const idle = await metricSamples('evaluation_pool_busy_threads', base);
+      expect(idle.get('')).toBe(0);
+      // A run heavy enough to keep the pool's threads busy while the gauge is read.
+      const { modelRunId } = await completedModelRun(h, { modelType: 'decision_tree', hyperparameters: {} });
+      const heavy = {
+        model_run_id: modelRunId,
+        tuning_method: 'random_search',
+        param_distributions: { max_depth: { type: 'int', low: 3, high: 30 }, min_samples_leaf: { type: 'int', low: 1, high: 3 } },
+        n_iter: 400,
+        cv_folds: 10,
+        parallelism: 2,
+      };
+      const started = await call(h, 'POST', '/tuning/tune', { token: h.token, body: heavy });
+      expect(started.status).toBe(202);
+      let busy = 0;
+      const deadline = Date.now() + 120_000;
+      while (busy === 0 && Date.now() < deadline) {
+        busy = (await metricSamples('evaluation_pool_busy_threads', base)).get('') ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(busy).toBeGreaterThanOrEqual(1);
+      expect(busy).toBeLessThanOrEqual(h.config.evaluationThreads);
+      expect((await metricSamples('evaluation_pool_queued_units', base)).get('')).toEqual(expect.any(Number));
+      await call(h, 'POST', `/tuning/tune/${started.body.tuning_run_id}/cancel`, { token: h.token, body: {} });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+
+    // A worker that has shut down is not ready, whatever its database and Temporal say.
+    const stopped = await h.startWorker();
+    await stopped.shutdown();
+    const readiness = await workerReadiness(stopped.worker, h.db.orm, h.env.client);
+    expect(readiness).toMatchObject({ ready: false, checks: { worker: { ok: false, state: 'STOPPED' }, database: { ok: true }, temporal: { ok: true } } });
+  }, 240_000);
 });
