@@ -25,7 +25,7 @@ export function dashboardPages(): Router {
   return router;
 }
 
-const listQuery = z.object({
+export const listQuery = z.object({
   status: z.enum(['running', 'completed', 'failed']).optional(),
   method: z.enum(['grid_search', 'random_search', 'bayesian']).optional(),
   tag: z.string().max(100).optional(),
@@ -102,7 +102,10 @@ const CSV_FIXED_COLUMNS = ['number', 'state', 'mean_score', 'std_score', 'durati
 
 /** A CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
 function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value instanceof Date ? value.toISOString() : String(value);
+  let text: string;
+  if (value === null || value === undefined) text = '';
+  else if (value instanceof Date) text = value.toISOString();
+  else text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
