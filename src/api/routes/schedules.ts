@@ -71,7 +71,7 @@ export const updateScheduleSchema = z
 
 export const triggerScheduleSchema = z.object({ overlap_policy: z.enum(OVERLAP_POLICIES).optional() }).strict();
 
-const listSchedulesQuery = z.object({
+export const listSchedulesQuery = z.object({
   model_run_id: z.string().uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
