@@ -40,6 +40,8 @@ const deletedModelRuns = new Set<string>();
 /** The model run of each accepted tuning run, and the task of each data set. */
 const tuningRunModelRun = new Map<string, string>();
 const datasetTask = new Map<string, 'classification' | 'regression'>();
+/** The external model run whose client-evaluated studies the fuzzer is the client of. */
+let studyModelRunId: string;
 
 beforeAll(async () => {
   // Low cost limits keep every accepted run cheap (and put the limit checks in the fuzzer's way); the
@@ -60,6 +62,20 @@ beforeAll(async () => {
     body: { model_run_id: iris.modelRunId, tuning_method: 'random_search', n_iter: 1, param_grid: { max_depth: [1, 2] }, interval_seconds: 3600, paused: true },
   });
   expect(schedule.status).toBe(201);
+  // A client-evaluated study (an external model run on a data set given by URI), for the study API.
+  const external = await call(h, 'POST', '/datasets', { token: h.token, body: { name: 'elsewhere', uri: 's3://bucket/train.parquet', task_type: 'regression' } });
+  const externalExperiment = await call(h, 'POST', '/experiments', { token: h.token, body: { name: 'external', dataset_id: external.body.id } });
+  const externalRun = await call(h, 'POST', '/model-runs', {
+    token: h.token,
+    body: { experiment_id: externalExperiment.body.id, model_type: 'external', hyperparameters: { x: 0 }, scoring: 'loss' },
+  });
+  expect(externalRun.body.status).toBe('completed');
+  const study = await call(h, 'POST', '/tuning/tune', {
+    token: h.token,
+    body: { model_run_id: externalRun.body.id, tuning_method: 'random_search', evaluation: 'client', n_iter: 10, param_distributions: { x: { type: 'float', low: 0, high: 1 } } },
+  });
+  expect(study.status).toBe(202);
+  acceptedTuningRuns.add(study.body.tuning_run_id);
   acceptedTuningRuns.add(tuning.body.tuning_run_id);
   datasetTask.set(iris.datasetId, 'classification');
   datasetTask.set(diabetes.datasetId, 'regression');
@@ -80,7 +96,10 @@ beforeAll(async () => {
     tuningRunIds: [tuning.body.tuning_run_id],
     scheduleIds: [schedule.body.id],
     tokenIds: [],
+    studyRunIds: [study.body.tuning_run_id],
+    trialNumbers: [],
   };
+  studyModelRunId = externalRun.body.id;
 }, 300_000);
 
 afterAll(async () => {
@@ -90,7 +109,7 @@ afterAll(async () => {
 function send(request: FuzzRequest): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     // A connection per request: a kept-alive socket the server has just closed for idleness would fail the next request.
-    const req = http.request(h.baseUrl + request.path, { method: request.method, headers: request.headers, agent: false }, (res) => {
+    const req = http.request(h.baseUrl.replace(/\/api\/v1$/, '') + request.path, { method: request.method, headers: request.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -134,10 +153,12 @@ function learn(request: FuzzRequest, status: number, body: any): void {
     ctx.experiments.push({ id: body.id, task: datasetTask.get(body.dataset_id)! });
   } else if (request.route === 'POST /tuning/schedules' && status === 201) {
     ctx.scheduleIds.push(body.id);
+  } else if (request.route === 'POST /tuning/tune/:id/suggest' && status === 200) {
+    for (const trial of body.trials ?? []) ctx.trialNumbers.push(trial.number);
   } else if (request.route === 'POST /tokens' && status === 201) {
     ctx.tokenIds.push(body.id);
   } else if (request.route === 'DELETE /model-runs/:id' && status === 204) {
-    deletedModelRuns.add(request.path.split('/')[2]);
+    deletedModelRuns.add(request.path.split('/')[4]);
   }
 }
 
@@ -202,6 +223,9 @@ test(`${REQUESTS} generated requests: no 5xx, none slower than ${SLOW_MS} ms, th
 test('every accepted run ends COMPLETED, or FAILED with error and error_type', async () => {
   // No more scheduled actions while the runs settle.
   for (const id of ctx.scheduleIds) await call(h, 'DELETE', `/tuning/schedules/${id}`, { token: h.token });
+  // The fuzzer is the client of the client-evaluated studies: it ends them (FAILED, Cancelled).
+  const studies = await call(h, 'GET', `/model-runs/${studyModelRunId}/tuning-runs?status=running&limit=500`, { token: h.token });
+  for (const run of studies.body) await call(h, 'POST', `/tuning/tune/${run.tuning_run_id}/cancel`, { token: h.token, body: { reason: 'fuzz run over' } });
   // Runs started by schedule triggers are listed under their model run.
   for (const modelRunId of [...ctx.modelRuns.map((m) => m.id), ...ctx.createdModelRunIds]) {
     const listed = await call(h, 'GET', `/model-runs/${modelRunId}/tuning-runs?limit=500`, { token: h.token });

@@ -8,7 +8,18 @@
  */
 import { gzipSync, deflateSync } from 'node:zlib';
 import { z } from 'zod';
-import { budgetSchema, cancelSchema, createDatasetSchema, createExperimentSchema, createModelRunSchema, listTuningRunsQuery, tuneSchema } from '../../src/api/schemas';
+import {
+  budgetSchema,
+  cancelSchema,
+  completeSchema,
+  createDatasetSchema,
+  createExperimentSchema,
+  createModelRunSchema,
+  listTuningRunsQuery,
+  reportSchema,
+  suggestSchema,
+  tuneSchema,
+} from '../../src/api/schemas';
 import { createScheduleSchema, triggerScheduleSchema, updateScheduleSchema } from '../../src/api/routes/schedules';
 import { createTokenSchema } from '../../src/api/routes/tokens';
 import { MODEL_TYPES } from '../../src/ml/estimators';
@@ -19,6 +30,7 @@ export interface FuzzRequest {
   /** Which route (for the counts), e.g. "POST /tuning/tune". */
   route: string;
   method: string;
+  /** From the server's root: /api/v1/… for the API, /health… and /metrics outside it. */
   path: string;
   headers: Record<string, string>;
   body?: Buffer;
@@ -46,6 +58,9 @@ export interface FuzzContext {
   scheduleIds: string[];
   /** API tokens the fuzzer created (never its own, which it must keep). */
   tokenIds: string[];
+  /** Client-evaluated tuning runs (the study API's), and the trial numbers they handed out. */
+  studyRunIds: string[];
+  trialNumbers: number[];
 }
 
 const SAMPLES = ['iris', 'wine', 'breast_cancer', 'diabetes', 'digits'];
@@ -320,10 +335,15 @@ function withSearchSpace(body: Record<string, unknown>, run: ModelRunRef, rng: R
 interface Route {
   route: string;
   weight: number;
-  make(ctx: FuzzContext, rng: Rng, mutation: number, faults: string[]): { method: string; path: string; body?: unknown; contentType?: string; rawBody?: string };
+  /** Paths are under /api/v1 unless `root`. */
+  make(ctx: FuzzContext, rng: Rng, mutation: number, faults: string[]): { method: string; path: string; root?: boolean; body?: unknown; contentType?: string; rawBody?: string };
 }
 
 const pickRun = (ctx: FuzzContext, rng: Rng) => rng.pick(ctx.modelRuns);
+/** Mostly the client-evaluated runs (the study API answers 409 for the others). */
+const studyOrTuningRuns = (ctx: FuzzContext, rng: Rng) => (rng.chance(0.8) ? ctx.studyRunIds : ctx.tuningRunIds);
+const trialNumber = (ctx: FuzzContext, rng: Rng) =>
+  rng.chance(0.8) && ctx.trialNumbers.length ? String(rng.pick(ctx.trialNumbers)) : rng.pick(['0', '-1', '1e9', '1000000001', '1.5', 'abc', '%zz', '9'.repeat(400)]);
 
 const ROUTES: Route[] = [
   {
@@ -491,6 +511,26 @@ const ROUTES: Route[] = [
     }),
   },
   {
+    route: 'POST /tuning/tune/:id/suggest',
+    weight: 2,
+    make: (ctx, rng, mutation, faults) => ({
+      method: 'POST',
+      path: `/tuning/tune/${pathId(studyOrTuningRuns(ctx, rng), rng)}/suggest`,
+      body: bodyFrom(suggestSchema, (path, _s, r) => (path === 'count' ? r.int(1, 2) : undefined), rng, mutation, faults),
+    }),
+  },
+  ...(['report', 'complete', 'heartbeat'] as const).map(
+    (what): Route => ({
+      route: `POST /tuning/tune/:id/trials/:number/${what}`,
+      weight: 2,
+      make: (ctx, rng, mutation, faults) => ({
+        method: 'POST',
+        path: `/tuning/tune/${pathId(studyOrTuningRuns(ctx, rng), rng)}/trials/${trialNumber(ctx, rng)}/${what}`,
+        body: what === 'report' ? bodyFrom(reportSchema, () => undefined, rng, mutation, faults) : what === 'complete' ? bodyFrom(completeSchema, () => undefined, rng, mutation, faults) : {},
+      }),
+    }),
+  ),
+  {
     route: 'GET /tuning/runs',
     weight: 2,
     make: (_ctx, rng, mutation) => ({
@@ -512,6 +552,11 @@ const ROUTES: Route[] = [
     make: (_ctx, rng, mutation, faults) => ({ method: 'POST', path: '/tokens', body: bodyFrom(createTokenSchema, () => undefined, rng, mutation, faults) }),
   },
   { route: 'DELETE /tokens/:id', weight: 1, make: (ctx, rng) => ({ method: 'DELETE', path: `/tokens/${pathId(ctx.tokenIds, rng)}` }) },
+  {
+    route: 'GET /health, /health/live, /health/ready, /metrics',
+    weight: 1,
+    make: (_ctx, rng) => ({ method: 'GET', path: rng.pick(['/health', '/health/live', '/health/ready', '/metrics', '/health/%zz']), root: true }),
+  },
   {
     route: 'unrouted',
     weight: 1,
@@ -622,5 +667,5 @@ export function generateRequest(ctx: FuzzContext, seed: number, index: number): 
     headers['content-type'] = 'application/json';
     faults.push('body on GET');
   }
-  return { route: route.route, method: made.method, path, headers, body, faults };
+  return { route: route.route, method: made.method, path: made.root ? path : `/api/v1${path}`, headers, body, faults };
 }

@@ -240,7 +240,8 @@ export function valueFor(schema: z.ZodTypeAny, path: string, options: WalkOption
     case 'ZodLiteral':
       return def.value;
     case 'ZodUnion':
-      return valueFor(rng.pick(def.options as z.ZodTypeAny[]), path, options);
+    case 'ZodDiscriminatedUnion':
+      return valueFor(rng.pick([...(def.options as Iterable<z.ZodTypeAny>)]), path, options);
     case 'ZodArray': {
       const max = def.maxLength?.value ?? 4;
       const length = Math.min(max, rng.int(def.minLength?.value ?? 0, 3));
