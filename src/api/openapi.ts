@@ -65,6 +65,8 @@ const datasetSchema = registry.register(
     feature_names: z.array(z.string()),
     classes: z.array(z.string()).nullable(),
     sample_name: z.string().nullable(),
+    /** A reference data set (for client-evaluated studies): where the user's code reads it; no content is stored. */
+    uri: z.string().nullable(),
     created_at: timestamp,
   }),
 );
@@ -343,9 +345,13 @@ const OPERATIONS: Operation[] = [
     method: 'post',
     path: `${API}/model-runs`,
     tag: 'model runs',
-    summary: 'Train a model (cross-validated) in a TrainingWorkflow',
+    summary: 'Train a model (cross-validated) in a TrainingWorkflow, or register one your own code trains (model_type external)',
     body: registry.register('CreateModelRunRequest', createModelRunSchema),
-    responses: { 202: json(modelRunSchema, 'The model run, RUNNING.'), 429: json(limitErrorSchema, 'Too many RUNNING model runs.') },
+    responses: {
+      201: json(modelRunSchema, 'An external model run (model_type external), COMPLETED at registration.'),
+      202: json(modelRunSchema, 'The model run, RUNNING.'),
+      429: json(limitErrorSchema, 'Too many RUNNING model runs.'),
+    },
   },
   { method: 'get', path: `${API}/model-runs/:id`, tag: 'model runs', summary: 'One model run', responses: { 200: json(modelRunSchema, 'The model run.') } },
   { method: 'delete', path: `${API}/model-runs/:id`, tag: 'model runs', summary: 'Delete a model run with its tuning runs and schedules', responses: { 204: noContent } },

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI contract against the real service: every route the Express app registers is in the
  * served document (and nothing else is), and the real answers of a short end-to-end session (data
- * set, experiment, model run, tuning run, schedule; errors 401/404/422) validate against the
+ * set, experiment, model run, tuning run, schedule; a client-evaluated study; errors 401/404/422) validate against the
  * document's response schemas with a JSON Schema 2020-12 validator.
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
@@ -200,6 +200,40 @@ describe('real answers match the document', () => {
     await checked('GET', '/tuning/schedules/{id}', `/tuning/schedules/${schedule.body.id}`);
     expect((await checked('DELETE', '/tuning/schedules/{id}', `/tuning/schedules/${schedule.body.id}`)).status).toBe(204);
   }, 600_000);
+
+  test('a client-evaluated study: suggest, report, heartbeat, complete, then status and results', async () => {
+    const dataset = await checked('POST', '/datasets', '/datasets', { body: { name: 'elsewhere', uri: 's3://bucket/train.parquet', task_type: 'regression' } });
+    expect(dataset.status).toBe(201);
+    const experiment = await checked('POST', '/experiments', '/experiments', { body: { name: 'external', dataset_id: dataset.body.id } });
+    const modelRun = await checked('POST', '/model-runs', '/model-runs', {
+      body: { experiment_id: experiment.body.id, model_type: 'external', hyperparameters: { x: 0 }, scoring: 'loss', model_artifact_path: 's3://bucket/model.bin', metrics: { loss: 1.5 } },
+    });
+    expect(modelRun.status).toBe(201);
+    const started = await checked('POST', '/tuning/tune', '/tuning/tune', {
+      body: { model_run_id: modelRun.body.id, evaluation: 'client', direction: 'minimize', tuning_method: 'random_search', param_distributions: { x: { type: 'float', low: -5, high: 5 } }, n_iter: 3, seed: 1 },
+    });
+    expect(started.status).toBe(202);
+    const id = started.body.tuning_run_id;
+    const suggested = await checked('POST', '/tuning/tune/{id}/suggest', `/tuning/tune/${id}/suggest`, { body: { count: 2, client_id: 'contract' } });
+    expect(suggested.body.trials).toHaveLength(2);
+    const [first, second] = suggested.body.trials;
+    expect((await checked('POST', '/tuning/tune/{id}/trials/{number}/report', `/tuning/tune/${id}/trials/${first.number}/report`, { body: { step: 0, value: 3 } })).status).toBe(200);
+    expect((await checked('POST', '/tuning/tune/{id}/trials/{number}/heartbeat', `/tuning/tune/${id}/trials/${first.number}/heartbeat`)).body).toEqual({ state: 'RUNNING' });
+    await checked('POST', '/tuning/tune/{id}/trials/{number}/complete', `/tuning/tune/${id}/trials/${first.number}/complete`, { body: { value: (first.params.x - 1) ** 2 } });
+    await checked('POST', '/tuning/tune/{id}/trials/{number}/complete', `/tuning/tune/${id}/trials/${second.number}/complete`, { body: { state: 'INFEASIBLE', reason: 'out of range' } });
+    expect((await checked('POST', '/tuning/tune/{id}/trials/{number}/complete', `/tuning/tune/${id}/trials/99/complete`, { body: { value: 1 } })).status).toBe(409);
+    const last = await checked('POST', '/tuning/tune/{id}/suggest', `/tuning/tune/${id}/suggest`, { body: { client_id: 'contract' } });
+    expect(last.body.trials).toHaveLength(1);
+    await checked('POST', '/tuning/tune/{id}/trials/{number}/complete', `/tuning/tune/${id}/trials/${last.body.trials[0].number}/complete`, { body: { value: 100 } });
+    const status = await waitFor(
+      () => checked('GET', '/tuning/tune/{id}/status', `/tuning/tune/${id}/status`),
+      (r) => r.body.status !== 'running',
+    );
+    expect(status.body.status).toBe('completed');
+    const results = await checked('GET', '/tuning/tune/{id}/results', `/tuning/tune/${id}/results`);
+    expect(results.body.results.best_score).toBe((first.params.x - 1) ** 2);
+    await checked('GET', '/tuning/tune/{id}/trials', `/tuning/tune/${id}/trials`);
+  }, 300_000);
 
   test('errors: 401 without a token, 404 for an unknown run, 422 naming the field at fault', async () => {
     expect((await checked('GET', '/datasets', '/datasets', { token: null })).status).toBe(401);
