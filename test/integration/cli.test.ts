@@ -209,6 +209,8 @@ describe('tune CLI', () => {
     const notJson = await tune(['model-runs', 'create', '--experiment', modelRunId, '--model-type', 'knn', '--params', '{depth: 3}']);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain('--params is not valid JSON');
+    const badFolds = await tune(['model-runs', 'create', '--experiment', modelRunId, '--model-type', 'knn', '--cv-folds', 'five']);
+    expect([badFolds.code, badFolds.stderr]).toEqual([2, 'tune: --cv-folds must be a whole number, not "five"\n']);
     const missing = await tune(['datasets', 'upload', join(home, 'absent.csv'), '--target', 'y', '--task', 'regression']);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
     const badChoice = await tune(['datasets', 'upload', badSpec, '--target', 'y', '--task', 'ranking']);

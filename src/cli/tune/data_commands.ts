@@ -6,7 +6,7 @@ import { configPath, normalizeUrl, saveCredentials } from './config';
 import { EXIT } from './errors';
 import { printFields, printTable, score } from './output';
 import { pollUntil } from './poll';
-import { parseJsonObject, readTextFile } from './spec';
+import { parseJsonObject, readTextFile, wholeNumber } from './spec';
 import type { CliContext } from './index';
 
 const printDataset = (d: DatasetView) =>
@@ -105,7 +105,7 @@ export function registerDataCommands(program: Command, { api, output }: CliConte
     .requiredOption('--experiment <id>', 'the experiment id')
     .requiredOption('--model-type <type>', 'e.g. random_forest, logistic_regression, xgboost')
     .option('--params <json>', 'hyperparameters as a JSON object', '{}')
-    .option('--cv-folds <n>', 'cross-validation folds (default 5)', (v) => Number(v))
+    .option('--cv-folds <n>', 'cross-validation folds (default 5)', wholeNumber('--cv-folds'))
     .option('--scoring <name>', 'the metric (default: accuracy or r2 by task)')
     .option('--wait', 'wait until training ends; exit 1 if it failed')
     .option('--json', 'print the API answer as JSON')

@@ -2,9 +2,8 @@
 import { Option, type Command } from 'commander';
 import { OVERLAP_POLICIES } from '../../temporal/schedules';
 import type { ScheduleView } from './api_types';
-import { usageError } from './errors';
 import { cell, printFields, printTable } from './output';
-import { readSpecFile } from './spec';
+import { readSpecFile, wholeNumber } from './spec';
 import type { CliContext } from './index';
 
 const when = (spec: Record<string, unknown>) =>
@@ -12,13 +11,6 @@ const when = (spec: Record<string, unknown>) =>
 
 const printSchedule = (s: ScheduleView) =>
   printFields({ id: s.id, model_run: s.model_run_id, when: when(s.spec), paused: s.state?.paused ?? '-', next: s.next_action_time ?? '-' });
-
-function positiveInteger(name: string) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value)) throw usageError(`${name} must be a whole number of seconds, not "${value}"`);
-    return Number(value);
-  };
-}
 
 export function registerScheduleCommands(program: Command, { api, output }: CliContext): void {
   const schedules = program.command('schedules').description('re-tune a model run on a schedule');
@@ -46,7 +38,7 @@ export function registerScheduleCommands(program: Command, { api, output }: CliC
     .description('a schedule from a tuning request file (.json / .yaml) plus its timing')
     .option('--model-run <id>', 'the model run to re-tune (overrides model_run_id in the file)')
     .option('--cron <expr>', 'five-field cron (UTC) or @hourly, @daily, ...')
-    .option('--interval <seconds>', 'every this many seconds (at least 60)', positiveInteger('--interval'))
+    .option('--interval <seconds>', 'every this many seconds (at least 60)', wholeNumber('--interval'))
     .addOption(new Option('--overlap-policy <policy>', 'when an action is due while the last still runs').choices([...OVERLAP_POLICIES]))
     .option('--paused', 'create it paused')
     .option('--json', 'print the API answer as JSON')

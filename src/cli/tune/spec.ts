@@ -38,3 +38,11 @@ export function parseJsonObject(option: string, text: string): Record<string, un
   if (!isObject(value)) throw usageError(`${option} must be a JSON object, e.g. '{"n_estimators": 100}'`);
   return value;
 }
+
+/** A commander parser for a whole-number option: anything else is a usage error naming the option. */
+export function wholeNumber(option: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw usageError(`${option} must be a whole number, not "${value}"`);
+    return Number(value);
+  };
+}
