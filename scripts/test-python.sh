@@ -11,7 +11,7 @@ export TEMPORAL_CLI
 bash scripts/ensure-postgres.sh
 
 PYTHON=/usr/bin/python3
-if ! "$PYTHON" -c 'import pip, numpy, sklearn, xgboost, pandas, pytest, setuptools' 2>/dev/null; then
+if ! "$PYTHON" -c 'import setuptools, pip, numpy, sklearn, xgboost, pandas, pytest' 2>/dev/null; then
   echo "Installing Debian's Python packages for the client's tests..." >&2
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip python3-setuptools python3-numpy \

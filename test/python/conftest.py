@@ -39,22 +39,23 @@ def service(tmp_path_factory):
 
     threading.Thread(target=drain, daemon=True).start()
     try:
-        line = address.get(timeout=STARTUP_SECONDS)
-    except queue.Empty:
-        line = ""
-    if not line:
-        process.kill()
-        process.wait()
+        try:
+            line = address.get(timeout=STARTUP_SECONDS)
+        except queue.Empty:
+            line = ""
+        if not line:
+            log.flush()
+            pytest.fail(f"the service did not start; its log ({log_path}):\n{log_path.read_text()[-5000:]}")
+        yield json.loads(line)
+    finally:
+        # SIGTERM: serve.ts closes the harness (Temporal dev server, database) before it exits.
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         log.close()
-        pytest.fail(f"the service did not start; its log ({log_path}):\n{log_path.read_text()[-5000:]}")
-    yield json.loads(line)
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', close);
   process.once('SIGINT', close);
   process.stdin.on('end', close);
+  // EPIPE once the test process has gone: still tear down, or the Temporal dev server is orphaned.
+  process.stdout.on('error', close);
   process.stdin.resume();
   process.stdout.write(`${SERVICE_MARKER} ${JSON.stringify({ url: harness.baseUrl, token: harness.token, other_token: harness.otherToken })}\n`);
 }

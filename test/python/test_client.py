@@ -117,7 +117,7 @@ def test_scikit_learn_pipeline_with_fold_scores(client):
 def test_ask_tell_loop(client, service):
     grid = {"x": [-1, 0, 1], "y": [0, 2]}
     n_iter = 6
-    study = client.create_study(space=grid, n_iter=n_iter, tuning_method="grid_search", direction="minimize", name="ask tell")
+    study = client.create_study(space=grid, tuning_method="grid_search", direction="minimize", name="ask tell")
 
     first, second = study.ask(), study.ask()  # two held at once by one client
     assert first.number != second.number
@@ -178,15 +178,15 @@ def check_failed_only(study, n_iter):
 
 def test_heartbeats_keep_a_trial_longer_than_its_timeout_alive(client):
     study = client.create_study(space={"x": tc.float_param(0, 1)}, n_iter=1, tuning_method="random_search",
-                                trial_timeout_seconds=2, name="long trial")
+                                trial_timeout_seconds=6, name="long trial")
 
     def slow(trial):
-        time.sleep(5)  # past trial_timeout_seconds: without heartbeats the service fails the trial as stale
+        time.sleep(9)  # past trial_timeout_seconds: without heartbeats (every 1.2 s) the service fails the trial as stale
         return trial.params["x"]
 
     study.optimize(slow)
-    [trial] = study.trials
-    assert trial["state"] == "COMPLETE", trial
+    trials = study.trials
+    assert [t["state"] for t in trials] == ["COMPLETE"], (trials, study.status())
     assert study.wait(timeout=60)["status"] == "completed"
 
 

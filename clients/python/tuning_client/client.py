@@ -23,7 +23,7 @@ class Client:
         return self.transport.request(method, path, body)
 
     # ---- studies ------------------------------------------------------------------------------
-    def create_study(self, space: Dict[str, Any], n_iter: int, direction: str = "maximize",
+    def create_study(self, space: Dict[str, Any], n_iter: Optional[int] = None, direction: str = "maximize",
                      tuning_method: str = "bayesian", pruner: Optional[str] = None, seed: Optional[int] = None,
                      name: Optional[str] = None, trial_timeout_seconds: Optional[float] = None,
                      model_run_id: Optional[str] = None, scoring: Optional[str] = None,
@@ -32,7 +32,8 @@ class Client:
         """Starts a tuning run whose trials your code evaluates.
 
         `space` maps each parameter to a distribution (int_param, float_param, categorical), or, for
-        grid_search, to its list of values. Without `model_run_id`, registers a reference data set
+        grid_search, to its list of values; `n_iter` is the number of trials (for a grid, by default
+        all its points). Without `model_run_id`, registers a reference data set
         (`dataset_uri`, no content), an experiment and an `external` model run named `name`.
         Other keyword arguments (time_budget_seconds, target_score, tags, ...) go to POST /tuning/tune.
         """
@@ -44,10 +45,9 @@ class Client:
             "model_run_id": model_run_id,
             "tuning_method": tuning_method,
             space_field: space,
-            "n_iter": n_iter,
             "evaluation": "client",
             "direction": direction,
-            **dropped_none(pruner=pruner, seed=seed, trial_timeout_seconds=trial_timeout_seconds,
+            **dropped_none(n_iter=n_iter, pruner=pruner, seed=seed, trial_timeout_seconds=trial_timeout_seconds,
                            scoring=scoring, retry_failed_trials=retry_failed_trials),
             **options,
         }
