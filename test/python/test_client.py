@@ -215,10 +215,14 @@ def test_the_readme_example(service_env, tmp_path):
     assert 0.9 < float(value_text) <= 1.0
 
 
-def test_built_in_run_from_a_dataframe(client):
+def test_built_in_run_from_a_dataframe_and_a_file(client, tmp_path):
     frame = load_breast_cancer(as_frame=True).frame
     dataset = client.upload_dataset(frame, target="target", task="classification", name="breast cancer")
     assert (dataset["n_samples"], dataset["n_features"]) == (len(frame), frame.shape[1] - 1)
+    csv_path = tmp_path / "first_rows.csv"
+    frame.head(100).to_csv(csv_path, index=False)
+    from_file = client.upload_dataset(csv_path, target="target")
+    assert (from_file["name"], from_file["n_samples"]) == ("first_rows.csv", 100)
     experiment = client.create_experiment("built-in", dataset["id"])
     model_run = client.train(experiment["id"], "logistic_regression", {"max_iter": 200})
     assert model_run["status"] == "completed"
