@@ -10,7 +10,7 @@
  * a worker or API crash like any workflow. A trial's client must show a sign of life (suggest,
  * report, heartbeat) within trial_timeout_seconds, or a workflow timer fails it as stale.
  */
-import { allHandlersFinished, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { createPruner } from '../ml/search/pruner';
 import type { Trial as SamplerTrial } from '../ml/search/sampler';
@@ -49,8 +49,9 @@ export interface StudyHost {
   plan(count: number, pending: Params[]): Promise<Candidate[]>;
   /** Numbers one more trial with the given parameters (a retry). */
   numberOf(params: Params): Candidate;
-  /** Counts closed trials and follows the best one. */
-  record(outcome: EvaluateOutcome): void;
+  /** Counts closed trials and follows the best one (published by `publishBest` when `publish` is false). */
+  record(outcome: EvaluateOutcome, publish?: boolean): void;
+  publishBest(): void;
 }
 
 export class ClientStudy {
@@ -63,8 +64,6 @@ export class ClientStudy {
   private readonly closedSteps: ClientStudyState['closedSteps'];
   /** Serialises suggestions, so each one sees every trial handed out before it as pending. */
   private suggesting: Promise<unknown> = Promise.resolve();
-  /** Bumped by every change, so the waiting loop re-checks at once. */
-  private version = 0;
 
   constructor(
     private readonly host: StudyHost,
@@ -140,11 +139,19 @@ export class ClientStudy {
   }
 
   /**
-   * Hands out trials until the budget is closed or a stop; fails stale trials on the way, and
-   * continues as new (carrying the study) when the history is large and no operation is half done.
+   * Hands out trials until the budget is closed or a stop, and continues as new (carrying the
+   * study) when the history is large and no operation is half done.
+   *
+   * The loop wakes on a clock tick, never on an update: it cancels no timer and issues no command
+   * in reaction to one (with SDK 1.24, a command between an update's acceptance and completion
+   * replays in another order after a worker restart: a nondeterminism error). Stale trials, the
+   * time budget and BestScore are all looked at on the tick.
    */
   async run(historyFull: () => boolean, continueAsNew: (state: ClientStudyState) => Promise<never>): Promise<StopReason> {
     for (;;) {
+      await sleep(this.tickMs);
+      await this.failStale();
+      this.host.publishBest();
       if (historyFull() && this.quiet()) await continueAsNew(this.state());
       const stop = this.host.stopReason();
       if (stop !== undefined) {
@@ -152,20 +159,20 @@ export class ClientStudy {
         await this.closeAll('STOPPED', `stopped: ${stop}`);
         return stop;
       }
-      if (this.host.remaining(this.retried) <= 0 && this.open.size === 0 && this.closing.size === 0 && this.retry.length === 0) {
-        await condition(allHandlersFinished);
+      // allHandlersFinished: a suggestion still planning has taken its numbers but not yet opened its trials.
+      if (this.host.remaining(this.retried) <= 0 && this.open.size === 0 && this.closing.size === 0 && this.retry.length === 0 && allHandlersFinished()) {
         return 'n_iter';
       }
-      const version = this.version;
-      const oldest = Math.min(...[...this.open.values()].map((t) => t.lastSeen));
-      const untilStale = Number.isFinite(oldest) ? Math.max(1, oldest + this.timeoutMs - Date.now()) : undefined;
-      const woken = () => this.version !== version || this.host.stopReason() !== undefined;
-      const budget = this.host.config.time_budget_seconds;
-      const timeouts = [untilStale, budget === null ? undefined : 1_000].filter((t): t is number => t !== undefined);
-      if (timeouts.length === 0) await condition(woken);
-      else await condition(woken, Math.min(...timeouts));
-      await this.failStale();
     }
+  }
+
+  /**
+   * How often the study looks at the clock: a quarter of the trial timeout (0.5 to 30 s), and at
+   * most a second once the whole budget is handed out, so the study finishes soon after its last trial.
+   */
+  private get tickMs(): number {
+    const staleCheck = Math.min(30_000, Math.max(500, this.timeoutMs / 4));
+    return this.host.remaining(this.retried) <= 0 ? Math.min(1_000, staleCheck) : staleCheck;
   }
 
   /** The study's state for continue-as-new (open trials, answers, retries, pruner history). */
@@ -202,8 +209,7 @@ export class ClientStudy {
       for (const { number, params } of handedOut) {
         this.open.set(number, { number, params, clientId, lastSeen: Date.now(), startedAt: Date.now(), steps: [] });
       }
-      this.version++;
-      const trials = [...mine, ...handedOut].map(({ number, params }) => ({ number, params }));
+        const trials = [...mine, ...handedOut].map(({ number, params }) => ({ number, params }));
       const nothingLeft = this.host.remaining(this.retried) <= 0 && this.retry.length === 0 && !this.host.config.retry_failed_trials;
       return { trials, done: trials.length === 0 && (nothingLeft || this.host.stopReason() !== undefined) };
     });
@@ -215,7 +221,6 @@ export class ClientStudy {
     const trial = this.open.get(number)!;
     trial.lastSeen = Date.now();
     trial.steps = [...trial.steps.filter((s) => s.step !== step), { step, value }].sort((a, b) => a.step - b.step);
-    this.version++;
     const completed: SamplerTrial[] = this.closedSteps.map(({ number: n, state, values }) => ({
       number: n,
       params: {},
@@ -254,8 +259,7 @@ export class ClientStudy {
       this.retry.push(trial.params);
       this.retried++;
     }
-    this.host.record({ trials: [result], stoppedBy: null });
-    this.version++;
+    this.host.record({ trials: [result], stoppedBy: null }, false);
     return ack;
   }
 

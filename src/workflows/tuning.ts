@@ -142,6 +142,8 @@ class Search implements StudyHost {
   private failure: unknown;
   /** A stop an evaluation activity made itself (its deadline passed): the run stops with it. */
   private stoppedByBatch: StopReason | undefined;
+  /** The best trial changed since BestScore was last set. */
+  private bestUnpublished = false;
   /** Bumped by every budget change, so a waiting search re-reads its limits at once. */
   private budgetVersion = 0;
   /** In-flight evaluations run in this scope, so a stop reaches them at once. */
@@ -359,8 +361,11 @@ class Search implements StudyHost {
       });
   }
 
-  /** Counts a batch's trials and follows the best one (the Web UI filters on BestScore while the run goes). */
-  record({ trials, stoppedBy }: EvaluateOutcome): void {
+  /**
+   * Counts a batch's trials and follows the best one; the Web UI filters on BestScore while the run
+   * goes, so it is published at once, or (from an update handler) by `publishBest` in the main loop.
+   */
+  record({ trials, stoppedBy }: EvaluateOutcome, publish = true): void {
     const previous = this.best;
     const sign = this.sign();
     for (const trial of trials) {
@@ -372,7 +377,19 @@ class Search implements StudyHost {
     }
     this.evaluated += trials.filter((t) => t.state !== 'STOPPED').length;
     if (stoppedBy === 'time_budget') this.stoppedByBatch ??= 'time_budget';
-    if (this.best && this.best !== previous) upsertSearchAttributes([{ key: BestScore, value: this.best.mean_score }]);
+    if (this.best !== previous) this.bestUnpublished = true;
+    if (publish) this.publishBest();
+  }
+
+  /**
+   * Sets BestScore when the best trial changed. Update handlers leave this to the main loop: a
+   * search-attribute command issued between an update's local activity and its completion does
+   * not replay in the same order (a nondeterminism error after a worker restart).
+   */
+  publishBest(): void {
+    if (!this.bestUnpublished || !this.best) return;
+    this.bestUnpublished = false;
+    upsertSearchAttributes([{ key: BestScore, value: this.best.mean_score }]);
   }
 
   /** History is large: carry the counters and the latest batches forward; the trials are in the database. */

@@ -4,6 +4,7 @@
  * idempotent suggestions and completions, pruning answers, stale trials failed by the workflow's
  * timer and handed out again, and the seed's results shape with a minimised objective.
  */
+import { TuningClient } from '../../clients/typescript';
 import { call, startHarness, waitFor, type Harness } from './harness';
 
 let h: Harness;
@@ -158,4 +159,31 @@ test('bayesian studies suggest from the client\'s completed trials; built-in run
   const refused = await post('/tuning/tune', { model_run_id: modelRunId, tuning_method: 'random_search', param_distributions: { x: { type: 'float', low: 0, high: 1 } } });
   expect(refused.status).toBe(422);
   expect(refused.body.detail[0].field).toBe('evaluation');
+}, 120_000);
+
+test('the TypeScript client tunes a function with several concurrent workers', async () => {
+  const client = new TuningClient(h.baseUrl, h.token);
+  const study = await client.createStudy({
+    name: 'quadratic',
+    tuning_method: 'bayesian',
+    param_distributions: { x: { type: 'float', low: -5, high: 5 } },
+    n_iter: 14,
+    direction: 'minimize',
+    seed: 3,
+  });
+  let calls = 0;
+  await study.optimize(
+    async (trial) => {
+      calls++;
+      return ((trial.params.x as number) - 1) ** 2;
+    },
+    { concurrency: 3 },
+  );
+  expect(calls).toBe(14);
+  const done = await waitFor(() => status(study.id), (r) => r.body.status !== 'running', 60_000);
+  expect(done.body.status).toBe('completed');
+  const { results, best_params } = await study.results();
+  expect(results).toMatchObject({ total_combinations: 14 });
+  expect(Math.abs((best_params!.x as number) - 1)).toBeLessThan(2);
+  await expect(client.request('POST', `/tuning/tune/${study.id}/trials/0/complete`, { value: 1e6 })).rejects.toThrow(/^409/);
 }, 120_000);

@@ -141,20 +141,21 @@ describe('random search', () => {
 });
 
 describe('failures', () => {
-  test('an estimator that rejects a sampled value ends the run FAILED with error and error_type', async () => {
+  test('an estimator that rejects a sampled combination ends the run FAILED with error and error_type', async () => {
+    // Each value is valid alone (the API checks every value before 202); together they are not.
     const started = await tune({
       tuning_method: 'random_search',
-      param_distributions: { min_samples_split: { type: 'int', low: 0, high: 1 } },
+      param_distributions: { bootstrap: { type: 'categorical', choices: [false] }, max_samples: { type: 'float', low: 0.5, high: 0.9 } },
       n_iter: 3,
       cv_folds: 3,
     });
     expect(started.status).toBe(202);
     const status = await finished(started.body.tuning_run_id);
     expect(status.body.status).toBe('failed');
-    expect(status.body.error).toMatch(/min_samples_split/);
+    expect(status.body.error).toMatch(/max_samples/);
     const results = await call(h, 'GET', `/tuning/tune/${started.body.tuning_run_id}/results`, { token: h.token });
     expect(results.body.best_params).toBeNull();
-    expect(results.body.results).toEqual({ error: expect.stringMatching(/min_samples_split/), error_type: 'InvalidInputError' });
+    expect(results.body.results).toEqual({ error: expect.stringMatching(/max_samples: cannot be set when bootstrap is false/), error_type: 'InvalidInputError' });
     const description = await closedWorkflow(h, `tuning-run-${started.body.tuning_run_id}`);
     expect(description.status.name).toBe('FAILED');
   }, 300_000);

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { tuningWorkflowId } from '../../temporal/ids';
 import { completeTrial, heartbeatTrial, reportIntermediate, suggestTrials } from '../../workflows/definitions';
 import type { ApiDeps } from '../app';
@@ -51,6 +51,9 @@ export function studyRoutes({ orm, temporal }: ApiDeps): Router {
         if (match) throw unprocessable(match[1], match[2]);
         throw new HttpError(409, message);
       }
+      // Temporal could not run the operation now (unreachable, the workflow's task retrying): the
+      // client retries; every study operation is idempotent.
+      if (err instanceof ServiceError) throw new HttpError(503, 'the study cannot answer right now; retry shortly');
       throw err;
     }
   }
