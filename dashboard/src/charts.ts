@@ -27,6 +27,8 @@ export function paramAxes(trials: readonly Trial[]): ParamAxis[] {
 }
 
 const tooltip = { trigger: 'item' as const };
+/** Above this many items a series is drawn in ECharts' large mode (one batched path, no per-point hover). */
+const LARGE = 2000;
 
 /** [min, max] of the values, or [0, 1] when there are none (a run that has not scored yet). */
 function extent(values: readonly number[]): [number, number] {
@@ -47,7 +49,7 @@ export function historyOption(trials: readonly Trial[], scoring: string) {
     xAxis: { type: 'value', name: 'Trial', nameLocation: 'middle', nameGap: 26, min: 0 },
     yAxis: { type: 'value', name: scoring, scale: true },
     series: [
-      { name: 'Score', type: 'scatter', symbolSize: 6, data: points, large: points.length > 2000 },
+      { name: 'Score', type: 'scatter', symbolSize: 6, data: points, large: points.length > LARGE },
       { name: 'Best so far', type: 'line', step: 'end', showSymbol: false, data: bestSoFar, color: '#cf1124' },
     ],
   };
@@ -98,6 +100,7 @@ export function sliceOption(trials: readonly Trial[], scoring: string) {
       xAxisIndex: i,
       yAxisIndex: i,
       symbolSize: 5,
+      large: done.length > LARGE,
       data: done.map((t) => [axis.coordinate(t.params[axis.name]), t.mean_score!, t.number]),
     })),
   };
@@ -166,6 +169,7 @@ function binning(axis: ParamAxis, trials: readonly Trial[]) {
 export function intermediateOption(trials: readonly Trial[], scoring: string) {
   const line = (t: Trial) => ({ coords: t.scores.map((score, fold) => [fold, score]), trial: t.number });
   const withSteps = trials.filter((t) => t.scores.length > 0);
+  const large = withSteps.length > LARGE;
   const folds = Math.max(1, ...withSteps.map((t) => t.scores.length));
   // A lines series does not widen the axes to its data: the score axis gets its extent here.
   const [min, max] = extent(withSteps.flatMap((t) => t.scores));
@@ -177,8 +181,8 @@ export function intermediateOption(trials: readonly Trial[], scoring: string) {
     xAxis: { type: 'value', name: 'Fold', nameLocation: 'middle', nameGap: 26, min: 0, max: folds - 1, interval: 1 },
     yAxis: { type: 'value', name: scoring, min: min - pad, max: max + pad, axisLabel: { formatter: (v: number) => v.toPrecision(3) } },
     series: [
-      { name: 'Complete', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, lineStyle: { width: 1, opacity: 0.4, color: '#2680c2' }, data: withSteps.filter((t) => t.state === 'COMPLETE').map(line) },
-      { name: 'Pruned', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, lineStyle: { width: 1.5, opacity: 0.8, color: '#cf1124' }, data: withSteps.filter((t) => t.state === 'PRUNED').map(line) },
+      { name: 'Complete', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large, lineStyle: { width: 1, opacity: 0.4, color: '#2680c2' }, data: withSteps.filter((t) => t.state === 'COMPLETE').map(line) },
+      { name: 'Pruned', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large, lineStyle: { width: 1.5, opacity: 0.8, color: '#cf1124' }, data: withSteps.filter((t) => t.state === 'PRUNED').map(line) },
     ],
   };
 }
