@@ -127,6 +127,13 @@ describe('a signed-in user', () => {
     expect(((await json.json()) as any).trials).toHaveLength(trials.length);
   });
 
+  test("the pages keep helmet's policy (scripts from our origin only) but not upgrade-insecure-requests, so plain http works by any host name", async () => {
+    const policy = (await fetch(`${origin}/`)).headers.get('content-security-policy')!;
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toContain('upgrade-insecure-requests');
+    expect((await fetch(`${h.baseUrl}/health`.replace('/api/v1', ''))).headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+  });
+
   test('the Temporal Web UI link names the run\'s workflow', async () => {
     const href = await page.$eval('#workflow-link', (a) => a.getAttribute('href'));
     expect(href).toBe(`http://127.0.0.1:${h.config.temporalUiPort}/namespaces/default/workflows/tuning-run-${runId}`);

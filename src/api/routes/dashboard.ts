@@ -17,6 +17,15 @@ export const DASHBOARD_DIST = path.resolve(__dirname, '../../../dist/dashboard')
 /** The built pages; until they are built, `/` says how to build them. */
 export function dashboardPages(): Router {
   const router = Router();
+  router.use((_req, res, next) => {
+    // helmet's upgrade-insecure-requests would turn the page's script and API requests into https
+    // ones, which fail when the service is reached over plain http by any name but localhost.
+    const policy = res.getHeader('Content-Security-Policy');
+    if (typeof policy === 'string') {
+      res.setHeader('Content-Security-Policy', policy.split(';').filter((directive) => directive.trim() !== 'upgrade-insecure-requests').join(';'));
+    }
+    next();
+  });
   router.use(express.static(DASHBOARD_DIST, { index: 'index.html', maxAge: 0 }));
   router.get('/', (_req, res) => {
     if (fs.existsSync(path.join(DASHBOARD_DIST, 'index.html'))) return res.sendFile(path.join(DASHBOARD_DIST, 'index.html'));
