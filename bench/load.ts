@@ -1,8 +1,9 @@
 /**
- * `npm run bench:load [-- --runs N --n-iter K --samples S --seconds T]`: API latency idle and under
- * load, and run-completion throughput, against the real service on loopback (the integration
- * harness: a fresh database on the local PostgreSQL, the Temporal dev server, the worker with two
- * evaluation threads, the API; one process, as `npm start` runs them).
+ * `npm run bench:load [-- --runs N --n-iter K --samples S --seconds T --in-process-worker]`: API
+ * latency idle and under load, and run-completion throughput, against the real service on loopback
+ * (the integration harness: a fresh database on the local PostgreSQL, the Temporal dev server and
+ * the API in this process; the worker, with two evaluation threads, in a child process of its own
+ * as `npm start` runs it, or with --in-process-worker in this process).
  *
  * 1. idle: S sequential calls each of GET /tuning/tune/{id}/status, …/results and
  *    GET /model-runs/{id}/tuning-runs, on completed runs, nothing running;
@@ -12,6 +13,8 @@
  * 3. throughput: the N runs' completions per minute, from the first start to the last completion.
  * Prints a table and, as the last line, the numbers as JSON.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { call, startHarness, waitFor, type Harness } from '../test/integration/harness';
@@ -22,6 +25,7 @@ const { values: args } = parseArgs({
     'n-iter': { type: 'string', default: '24' },
     samples: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '30' },
+    'in-process-worker': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -100,9 +104,40 @@ async function startRun(h: Harness, modelRunId: string, seed: number): Promise<s
 const finished = (h: Harness, id: string, timeoutMs: number) =>
   waitFor(() => call(h, 'GET', `/tuning/tune/${id}/status`, { token: h.token }), (r) => r.body.status !== 'running', timeoutMs);
 
+const EVALUATION_THREADS = 2;
+
+/** src/worker.ts in a child process on the harness's database, Temporal and task queue, as `npm start` runs it. */
+function spawnWorker(h: Harness): ChildProcess {
+  return spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, '..', 'src', 'worker.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: h.db.url,
+      TEMPORAL_ADDRESS: h.env.address,
+      TEMPORAL_NAMESPACE: h.config.temporalNamespace,
+      TEMPORAL_TASK_QUEUE: h.config.taskQueue,
+      EVALUATION_THREADS: String(EVALUATION_THREADS),
+    },
+    stdio: 'inherit',
+  });
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(kill);
+}
+
 async function main(): Promise<void> {
   // Quotas off: the benchmark itself is one user with N runs and thousands of requests.
-  const h = await startHarness({ maxRunningTuningRuns: 0, rateLimitPerMinute: 0 });
+  const h = await startHarness({ maxRunningTuningRuns: 0, rateLimitPerMinute: 0, evaluationThreads: EVALUATION_THREADS });
+  let child: ChildProcess | undefined;
+  if (!args['in-process-worker']) {
+    await h.worker.shutdown();
+    child = spawnWorker(h);
+  }
   try {
     const dataset = await call(h, 'POST', '/datasets', { token: h.token, body: { sample: 'breast_cancer' } });
     const experiment = await call(h, 'POST', '/experiments', { token: h.token, body: { name: 'load', dataset_id: dataset.body.id } });
@@ -140,7 +175,8 @@ async function main(): Promise<void> {
       `| ${phase} | ${endpoint} | ${p.n} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.max} |`;
     const lines = [
       '',
-      `Load benchmark, ${new Date().toISOString()}: ${RUNS} concurrent tuning runs (random_search, random_forest, breast_cancer, ${N_ITER} candidates, 3-fold CV)`,
+      `Load benchmark, ${new Date().toISOString()}: ${RUNS} concurrent tuning runs (random_search, random_forest, breast_cancer, ${N_ITER} candidates, 3-fold CV); ` +
+        `worker ${child ? 'in its own process (as npm start)' : 'in the API process'}, ${EVALUATION_THREADS} evaluation threads`,
       `status = GET /tuning/tune/{id}/status, results = GET /tuning/tune/{id}/results, list = GET /model-runs/{id}/tuning-runs; one request at a time; ms`,
       '',
       '| phase | endpoint | n | p50 | p90 | p99 | max |',
@@ -154,6 +190,7 @@ async function main(): Promise<void> {
     process.stdout.write(lines.join('\n') + '\n');
     process.stdout.write(JSON.stringify({ idle, loaded, loaded_window_seconds: windowSeconds, throughput }) + '\n');
   } finally {
+    if (child) await stopWorker(child);
     await h.close();
   }
 }
