@@ -545,6 +545,7 @@ const ROUTES: Route[] = [
     }),
   },
   { route: 'GET /ui-config', weight: 1, make: () => ({ method: 'GET', path: '/ui-config' }) },
+  { route: 'GET /openapi.json, /docs', weight: 1, make: (_ctx, rng) => ({ method: 'GET', path: rng.pick(['/openapi.json', '/docs', '/docs/%zz', '/openapi.json?x=%00']) }) },
   { route: 'GET /tokens', weight: 1, make: () => ({ method: 'GET', path: '/tokens' }) },
   {
     route: 'POST /tokens',
