@@ -110,6 +110,8 @@ const EVALUATION_THREADS = 2;
 function spawnWorker(h: Harness): ChildProcess {
   return spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, '..', 'src', 'worker.ts')], {
     env: {
+      // As npm start runs it: fits yield the CPU to API requests.
+      WORKER_NICE: '10',
       ...process.env,
       DATABASE_URL: h.db.url,
       TEMPORAL_ADDRESS: h.env.address,

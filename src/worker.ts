@@ -3,6 +3,7 @@
  * every core: Temporal's own thread polls and runs workflows, fits run in the evaluation pool.
  * Run on its own with `tsx src/worker.ts` (DATABASE_URL and TEMPORAL_ADDRESS set).
  */
+import * as os from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createActivities } from './activities';
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
   if (!config.databaseUrl || !config.temporalAddress) {
     throw new Error('the stand-alone worker needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded setup)');
   }
+  // WORKER_NICE lowers this process's CPU priority before its evaluation threads start (they
+  // inherit it): on a machine it shares with the API (npm start), fits yield to API requests.
+  const nice = Number(process.env.WORKER_NICE ?? 0);
+  if (nice > 0) os.setPriority(Math.min(19, nice));
   const orm = await initOrm(config.databaseUrl);
   const tuningWorker = await createTuningWorker({
     orm,

@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   }
 
   // The worker also reconciles runs left RUNNING by a crash: at start-up, then every 60 s.
-  const worker = superviseWorker({ ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
+  // Fits yield the CPU to API requests on this shared machine (WORKER_NICE, default 10 here).
+  const worker = superviseWorker({ WORKER_NICE: '10', ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
   stops.unshift(() => worker.stop());
   const client = await connectClient(temporalAddress, config.temporalNamespace);
   stops.unshift(() => client.connection.close());
