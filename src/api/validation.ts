@@ -58,8 +58,21 @@ export function checkSpaceValues(space: SearchSpace, model: ModelContext): void 
     } else {
       checkCandidateValue(`${field}.high`, name, distribution.high, model);
       checkCandidateValue(`${field}.low`, name, distribution.low, model);
+      // A float range's ends may pass while its inside does not (0.1..2 for a fraction-or-count
+      // parameter, a float range over an integer parameter): a few inside points are checked too.
+      if (distribution.type === 'float') {
+        for (const point of insidePoints(distribution.low, distribution.high, distribution.log === true)) {
+          checkCandidateValue(field, name, point, model);
+        }
+      }
     }
   }
+}
+
+/** Nine evenly spaced points strictly inside [low, high] (in log space for a log range). */
+function insidePoints(low: number, high: number, log: boolean): number[] {
+  const [a, b] = log ? [Math.log(low), Math.log(high)] : [low, high];
+  return Array.from({ length: 9 }, (_, i) => a + ((i + 1) / 10) * (b - a)).map((x) => (log ? Math.exp(x) : x));
 }
 
 /** Deepest nesting of arrays and objects accepted (requests need about 5; JSON.parse accepts any depth, recursive readers do not). */

@@ -113,6 +113,13 @@ describe('bounded cost, refused before anything runs', () => {
       await tune({ tuning_method: 'bayesian', param_distributions: { min_samples_leaf: { type: 'int', low: 0, high: 4 } } }),
       'param_distributions.min_samples_leaf.low',
     );
+    // Both ends valid (a fraction 0.1, a count 2), the inside not (1.05 is neither): found before 202.
+    expect422(
+      await tune({ tuning_method: 'random_search', param_distributions: { min_samples_leaf: { type: 'float', low: 0.1, high: 2 } } }),
+      'param_distributions.min_samples_leaf',
+    );
+    // A float range over an integer parameter.
+    expect422(await tune({ tuning_method: 'random_search', param_distributions: { max_depth: { type: 'float', low: 2, high: 4 } } }), 'param_distributions.max_depth');
   });
 
   test('a tuning request whose most expensive candidate is over budget answers 422; a cheap one 202', async () => {
