@@ -160,3 +160,10 @@ export const completeSchema = z
   .strict();
 
 export const trialNumberParam = z.coerce.number().int().min(0).max(1e9);
+
+/** GET …/trials: a page by trial number (all trials without `limit`), or a download. */
+export const trialsQuery = z.object({
+  offset: z.coerce.number().int().min(0).max(1e9).default(0),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+});

@@ -89,6 +89,10 @@ test('a minimised study: suggest is idempotent per client, completions are ackno
   const trials = (await call(h, 'GET', `/tuning/tune/${id}/trials`, { token: h.token })).body.trials;
   expect(trials.map((t: any) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'FAILED', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
   expect(trials[2].error).toMatch(/infeasible: x out of the physical range/);
+  // The trial list pages by number.
+  const page = (await call(h, 'GET', `/tuning/tune/${id}/trials?offset=2&limit=3`, { token: h.token })).body.trials;
+  expect(page.map((t: any) => t.number)).toEqual([2, 3, 4]);
+  expect((await call(h, 'GET', `/tuning/tune/${id}/trials?limit=0`, { token: h.token })).status).toBe(422);
   // The study is over: a suggestion says there is nothing left, a completion is refused.
   expect((await post(`/tuning/tune/${id}/suggest`, { client_id: 'client-a' })).body).toEqual({ trials: [], done: true });
   expect((await post(`/tuning/tune/${id}/trials/5/complete`, { value: 0 })).status).toBe(409);

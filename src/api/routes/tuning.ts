@@ -18,7 +18,7 @@ import type { TuningConfig } from '../../workflows/types';
 import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedModelRun, ownedTuningRun } from '../ownership';
-import { budgetSchema, cancelSchema, tuneSchema, type TuneRequest } from '../schemas';
+import { budgetSchema, cancelSchema, trialsQuery, tuneSchema, type TuneRequest } from '../schemas';
 import { cancelSignal, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
 import { tuningRunsStarted } from '../../metrics';
@@ -272,8 +272,10 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
 
   /** Every evaluated candidate with its fold scores, state and timing, for plotting. */
   router.get('/tuning/tune/:id/trials', async (req, res) => {
+    const query = trialsQuery.parse(req.query);
     const run = await ownedTuningRun(orm.em.fork(), req.userId, req.params.id);
-    const trials = await listTrials(orm, run.id);
+    // A page of trials by number (?offset=&limit=), or all of them.
+    const trials = await listTrials(orm, run.id, query.limit === undefined ? { from: query.offset } : { from: query.offset, below: query.offset + query.limit });
     // ?format=csv or json: a download (the dashboard's export).
     if (req.query.format === 'csv') return res.attachment(`trials-${run.id}.csv`).type('text/csv').send(trialsCsv(trials));
     if (req.query.format === 'json') res.attachment(`trials-${run.id}.json`);
