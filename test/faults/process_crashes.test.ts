@@ -61,15 +61,15 @@ test('(a) worker SIGKILLed mid-run: a new worker resumes it after the heartbeat 
   await killWorkerAndStartAnother();
   // Recovery time: from the kill to the lost batch's retry starting on the new worker (issue 10's
   // goal is within 15 s: 10 s heartbeat timeout, then a 1 s retry interval).
-  const retried = await pollUntil(
+  // Seen within a tenth of a second: the describe is polled every 100 ms.
+  await pollUntil(
     'the lost batch to be retried',
     async () => (await env.client.workflow.getHandle(tuningWorkflowId(id)).describe()).raw.pendingActivities ?? [],
     (pending) => pending.some((a) => (a.attempt ?? 0) > 1 && Number(a.state) === 2),
     120_000,
     100,
   );
-  const restart = retried.find((a) => (a.attempt ?? 0) > 1)!.lastStartedTime!;
-  const recoverySeconds = (Number(restart.seconds) * 1000 + restart.nanos! / 1e6 - killedAt) / 1000;
+  const recoverySeconds = (Date.now() - killedAt) / 1000;
   console.log(`worker SIGKILL → lost batch retried on the new worker after ${recoverySeconds.toFixed(1)} s`);
   expect(recoverySeconds).toBeLessThan(15);
 
