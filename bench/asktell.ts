@@ -7,7 +7,8 @@
  * (bench/optuna_asktell.py, Debian's python3-optuna and python3-psycopg2). Prints a table, then
  * the numbers as JSON.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -53,12 +54,11 @@ async function ours(client: TuningClient, clients: number): Promise<{ median_ms:
   return { median_ms: percentile(times, 0.5), p99_ms: percentile(times, 0.99) };
 }
 
-function optuna(url: string, clients: number): { median_ms: number; p99_ms: number } {
+/** Asynchronous: the service under test runs in this process and must keep answering meanwhile. */
+async function optuna(url: string, clients: number): Promise<{ median_ms: number; p99_ms: number }> {
   const script = path.join(__dirname, 'optuna_asktell.py');
-  const out = execFileSync('/usr/bin/python3', [script, '--url', url, '--history', String(HISTORY), '--trials', String(TRIALS), '--clients', String(clients)], {
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', [script, '--url', url, '--history', String(HISTORY), '--trials', String(TRIALS), '--clients', String(clients)]);
+  return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
 async function main(): Promise<void> {
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const rows: Record<string, unknown>[] = [];
     for (const clients of [1, 8]) {
       const mine = await ours(client, clients);
-      const theirs = optuna(optunaUrl, clients);
+      const theirs = await optuna(optunaUrl, clients);
       rows.push({ clients, ours_median_ms: mine.median_ms, ours_p99_ms: mine.p99_ms, optuna_median_ms: theirs.median_ms, optuna_p99_ms: theirs.p99_ms });
     }
     console.log(`ask + tell round trip at ${HISTORY} trials of history (TPE), ${TRIALS} trials measured`);
