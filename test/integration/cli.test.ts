@@ -186,7 +186,13 @@ describe('tune CLI', () => {
     const created = await tuneJson(['schedules', 'create', specPath, '--model-run', modelRunId, '--interval', '3600', '--paused']);
     expect(created).toMatchObject({ model_run_id: modelRunId, spec: { interval_seconds: 3600 }, state: { paused: true } });
 
-    const listed = await tuneJson(['schedules', 'list', '--model-run', modelRunId]);
+    // The list asks Temporal for each schedule's state with a 3 s deadline (null when it is slow): a
+    // busy machine may need a second look.
+    let listed: any[] = [];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      listed = await tuneJson(['schedules', 'list', '--model-run', modelRunId]);
+      if (listed.every((s: any) => s.state !== null)) break;
+    }
     expect(listed.map((s: any) => [s.id, s.state?.paused])).toEqual([[created.id, true]]);
     const table = await tune(['schedules', 'list']);
     expect(table.stdout).toMatch(new RegExp(`${created.id}\\s+${modelRunId}\\s+every 3600s\\s+true`));
