@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { waitForPort } from '../util/ports';
+import { PROJECT_ROOT } from '../util/project_root';
 import { devServerSearchAttributeArgs } from './search_attributes';
 
 export interface DevServer {
@@ -17,7 +18,7 @@ export interface DevServer {
 
 /** The CLI binary, installed into the user cache by scripts/install-temporal.sh when missing. */
 export function temporalCliPath(): string {
-  const script = path.join(__dirname, '..', '..', 'scripts', 'install-temporal.sh');
+  const script = path.join(PROJECT_ROOT, 'scripts', 'install-temporal.sh');
   return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 

@@ -10,9 +10,10 @@ import { z } from 'zod';
 import type { StoredTrial } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ApiDeps } from '../app';
+import { PROJECT_ROOT } from '../../util/project_root';
 import { tuningRunView } from '../views';
 
-export const DASHBOARD_DIST = path.resolve(__dirname, '../../../dist/dashboard');
+export const DASHBOARD_DIST = path.join(PROJECT_ROOT, 'dist/dashboard');
 
 /** The built pages; until they are built, `/` says how to build them. */
 export function dashboardPages(): Router {

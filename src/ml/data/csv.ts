@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { Dataset, InvalidInputError, Task } from '../types';
+import { PROJECT_ROOT } from '../../util/project_root';
 
 export interface ParseCsvOptions {
   /** Name of the target column (must appear in the header). */
@@ -161,16 +162,18 @@ function parseNumber(raw: string): number | null {
   return v;
 }
 
-/** Reads one CSV record at a time, tracking the line where the record starts. */
-class RecordReader {
+/** Reads one CSV record at a time, tracking the line where the record starts (`line`: where the text starts). */
+export class RecordReader {
   private pos = 0;
-  private line = 1;
   /** Position of the next '"' at or after `pos` (text.length when none). */
   private nextQuote = -1;
   /** Line (1-based) on which the record returned last starts. */
   recordLine = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private line = 1,
+  ) {}
 
   /** The next non-blank record, or null at the end. */
   next(): string[] | null {
@@ -328,7 +331,7 @@ export const SAMPLE_DATASETS: Readonly<Record<SampleDatasetName, SampleDatasetIn
   },
 });
 
-export const SAMPLE_DATA_DIR = path.join(__dirname, '../../../data/samples');
+export const SAMPLE_DATA_DIR = path.join(PROJECT_ROOT, 'data/samples');
 
 export function isSampleDatasetName(name: string): name is SampleDatasetName {
   return Object.prototype.hasOwnProperty.call(SAMPLE_DATASETS, name);
