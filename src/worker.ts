@@ -1,8 +1,10 @@
 /**
  * The worker: runs TuningWorkflow and TrainModelWorkflow and their activities. One process uses
  * every core: Temporal's own thread polls and runs workflows, fits run in the evaluation pool.
- * Run on its own with `tsx src/worker.ts` (DATABASE_URL and TEMPORAL_ADDRESS set).
+ * Run on its own with `node dist/src/worker.js` after `npm run build`, or `npm run worker` from the
+ * sources (DATABASE_URL and TEMPORAL_ADDRESS set).
  */
+import fs from 'node:fs';
 import * as os from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -16,7 +18,8 @@ import { workerReadiness } from './api/health';
 import { serveWorkerHealth, trackEvaluationPool, workerMetricsPort } from './metrics';
 import { EvaluationPool } from './ml/parallel';
 import { startReconcileLoop } from './reconciler';
-import { connectClient } from './temporal/client';
+import { connectClient, ensureSearchAttributes, temporalConnectionOptions } from './temporal/client';
+import { IS_COMPILED, WORKFLOW_BUNDLE_PATH } from './util/project_root';
 
 export interface TuningWorkerOptions {
   orm: MikroORM;
@@ -24,7 +27,11 @@ export interface TuningWorkerOptions {
   namespace: string;
   taskQueue: string;
   evaluationThreads?: number;
-  /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
+  /**
+   * A prebuilt workflow bundle (tests build it once). Default: the compiled worker loads the one
+   * `npm run build` wrote; from the TypeScript sources (or without a build) the workflows are
+   * bundled at start, so a stale build never runs in development.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -36,14 +43,16 @@ export interface TuningWorker {
 }
 
 export async function createTuningWorker(options: TuningWorkerOptions): Promise<TuningWorker> {
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(options.temporalAddress));
+  const workflowBundle =
+    options.workflowBundle ?? (IS_COMPILED && fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined);
   const pool = new EvaluationPool(options.evaluationThreads || undefined, loadConfig().evaluationThreadMemoryMb);
   const untrackPool = trackEvaluationPool(pool);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: withFaultInjection({
       ...createActivities({ orm: options.orm, pool, datasets: DatasetCache.fromDatabase(options.orm, loadConfig().datasetCacheBytes) }),
       ...createScheduleActivities({ orm: options.orm }),
@@ -82,6 +91,9 @@ async function main(): Promise<void> {
   const nice = Number(process.env.WORKER_NICE ?? 0);
   if (nice > 0) os.setPriority(Math.min(19, nice));
   const orm = await initOrm(config.databaseUrl);
+  const client = await connectClient(config.temporalAddress, config.temporalNamespace);
+  // The workflows upsert these: registered (idempotently, once the namespace exists) before polling.
+  await ensureSearchAttributes(client);
   const tuningWorker = await createTuningWorker({
     orm,
     temporalAddress: config.temporalAddress,
@@ -90,7 +102,6 @@ async function main(): Promise<void> {
     evaluationThreads: config.evaluationThreads,
   });
   // Runs left RUNNING by a crash: resumed or settled at start-up, then every 60 s (src/reconciler.ts).
-  const client = await connectClient(config.temporalAddress, config.temporalNamespace);
   const reconciler = startReconcileLoop({ orm, client, config });
   const metricsPort = workerMetricsPort();
   const health = metricsPort === undefined

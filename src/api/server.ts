@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config';
 import { initOrm, migrate } from '../db/orm';
-import { connectClient } from '../temporal/client';
+import { connectClient, ensureSearchAttributes } from '../temporal/client';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const orm = await initOrm(config.databaseUrl);
   await migrate(orm);
   const temporal = await connectClient(config.temporalAddress, config.temporalNamespace);
+  // Runs set these when they start: registered (idempotently, once the namespace exists) first.
+  await ensureSearchAttributes(temporal);
   const server = createApp({ orm, temporal, config }).listen(config.apiPort, config.apiHost, () =>
     console.log(`API listening on http://${config.apiHost}:${config.apiPort}/api/v1`),
   );

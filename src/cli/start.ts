@@ -13,7 +13,7 @@ import { loadConfig } from '../config';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { initOrm, migrate } from '../db/orm';
 import { ensureLocalUser } from '../db/users';
-import { connectClient } from '../temporal/client';
+import { connectClient, ensureSearchAttributes } from '../temporal/client';
 import { startDevServer } from '../temporal/dev_server';
 
 /** How long a worker may take to shut down gracefully (finishing its activity tasks) before it is killed. */
@@ -87,6 +87,8 @@ async function main(): Promise<void> {
   const worker = superviseWorker({ WORKER_NICE: '10', ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress });
   stops.unshift(() => worker.stop());
   const client = await connectClient(temporalAddress, config.temporalNamespace);
+  // The dev server starts with them; an external Temporal gets them here.
+  await ensureSearchAttributes(client);
   stops.unshift(() => client.connection.close());
   const server = createApp({ orm, temporal: client, config }).listen(config.apiPort, config.apiHost);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
