@@ -26,6 +26,42 @@ export const tuningRunsStarted = new Counter({
   registers: [registry],
 });
 
+export const tuningRunsCompleted = new Counter({
+  name: 'tuning_runs_completed_total',
+  help: 'Tuning runs the worker recorded COMPLETED, by tuning method',
+  labelNames: ['method'] as const,
+  registers: [registry],
+});
+
+export const tuningRunsFailed = new Counter({
+  name: 'tuning_runs_failed_total',
+  help: 'Tuning runs recorded FAILED (cancelled ones included) by the worker or the reconciler, by tuning method',
+  labelNames: ['method'] as const,
+  registers: [registry],
+});
+
+export const trialsEvaluated = new Counter({
+  name: 'tuning_trials_evaluated_total',
+  help: 'Trials the evaluation pool finished, by tuning method and trial state (COMPLETE, PRUNED, FAILED, STOPPED)',
+  labelNames: ['method', 'state'] as const,
+  registers: [registry],
+});
+
+export const trialDuration = new Histogram({
+  name: 'tuning_trial_duration_seconds',
+  help: 'Fit time of a trial (all its folds), by tuning method',
+  labelNames: ['method'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [registry],
+});
+
+export const reconcilerActions = new Counter({
+  name: 'reconciler_actions_total',
+  help: 'What the reconciler did to runs left RUNNING: started their missing workflow, settled them FAILED, or met an error',
+  labelNames: ['kind', 'action'] as const,
+  registers: [registry],
+});
+
 /** The load of every evaluation pool in this process (tests may run two workers in one). */
 export interface PoolLoad {
   load(): { busyThreads: number; queuedUnits: number };
@@ -58,19 +94,24 @@ export function trackEvaluationPool(pool: PoolLoad): () => void {
 export const httpMetrics: RequestHandler = (req, res, next) => {
   const end = httpRequestDuration.startTimer();
   let route: unknown;
-  let routeLabel = 'unmatched';
+  routes.set(req, 'unmatched');
   Object.defineProperty(req, 'route', {
     configurable: true,
     enumerable: true,
     get: () => route,
     set(value: { path?: unknown } | undefined) {
       route = value;
-      if (value?.path !== undefined) routeLabel = `${req.baseUrl}${String(value.path)}`;
+      if (value?.path !== undefined) routes.set(req, `${req.baseUrl}${String(value.path)}`);
     },
   });
-  res.once('finish', () => end({ method: req.method, route: routeLabel, status: String(res.statusCode) }));
+  res.once('finish', () => end({ method: req.method, route: routeTemplate(req), status: String(res.statusCode) }));
   next();
 };
+
+const routes = new WeakMap<object, string>();
+
+/** The route template httpMetrics saw a request take ("unmatched" if none), for other middleware (the trace span's name). */
+export const routeTemplate = (req: object): string => routes.get(req) ?? 'unmatched';
 
 export const metricsEndpoint: RequestHandler = async (_req, res) => {
   // end(), not send(): send() would add its own charset to Prometheus's content type.
@@ -78,14 +119,17 @@ export const metricsEndpoint: RequestHandler = async (_req, res) => {
   res.end(await registry.metrics());
 };
 
-/** WORKER_METRICS_PORT: the port of a worker's /metrics and /health/* (unset: none; 0: any free port). */
-export function workerMetricsPort(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const raw = env.WORKER_METRICS_PORT?.trim();
+/** A port number from the environment variable `name` (unset or empty: undefined). */
+export function portFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[name]?.trim();
   if (!raw) return undefined;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`WORKER_METRICS_PORT must be a port number, not "${raw}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number, not "${raw}"`);
   return port;
 }
+
+/** WORKER_METRICS_PORT: the port of a worker's /metrics and /health/* (unset: none; 0: any free port). */
+export const workerMetricsPort = (env: NodeJS.ProcessEnv = process.env) => portFromEnv('WORKER_METRICS_PORT', env);
 
 export interface Readiness {
   ready: boolean;

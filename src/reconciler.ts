@@ -20,6 +20,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ServiceConfig } from './config';
 import { failModelRun, setModelRunTaskId } from './db/model_runs';
 import { failTuningRun } from './db/tuning_runs';
+import { logger as rootLogger, type Logger } from './logging';
+import { reconcilerActions, tuningRunsFailed } from './metrics';
 import { trainingWorkflowId, tuningWorkflowId } from './temporal/ids';
 import { startTrainingWorkflow, startTuningWorkflow } from './temporal/start';
 import type { TuningConfig } from './workflows/types';
@@ -132,7 +134,11 @@ export async function reconcileTuningRuns({ orm, client, config, graceSeconds = 
       );
       return null;
     },
-    fail: (id, error) => failTuningRun(orm, id, error),
+    async fail(id, error) {
+      const settled = await failTuningRun(orm, id, error);
+      if (settled) tuningRunsFailed.inc({ method: rows.find((row) => row.id === id)?.config?.tuning_method ?? 'unknown' });
+      return settled;
+    },
   });
 }
 
@@ -177,25 +183,30 @@ export interface ReconcileLoop {
 
 /**
  * Runs reconcileModelRuns and reconcileTuningRuns now and then every intervalMs (default 60 s;
- * passes never overlap). Outcomes and errors are logged; an error never stops the loop.
+ * passes never overlap). Each action is logged (with the run's id) and counted in
+ * reconciler_actions_total; an error never stops the loop.
  */
-export function startReconcileLoop(options: ReconcileOptions & { intervalMs?: number; log?: (message: string) => void }): ReconcileLoop {
+export function startReconcileLoop(options: ReconcileOptions & { intervalMs?: number; logger?: Logger }): ReconcileLoop {
   const intervalMs = options.intervalMs ?? 60_000;
-  const log = options.log ?? ((message: string) => console.log(message));
+  const log = (options.logger ?? rootLogger).child({ component: 'reconciler' });
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let pass: Promise<void> = Promise.resolve();
-  const report = (what: string) => ({ started, failed, errors }: ReconcileSummary) => {
-    if (started.length > 0) log(`reconciler: started the missing workflows of ${what} ${started.join(', ')}`);
-    if (failed.length > 0) log(`reconciler: settled FAILED ${what} whose workflow is closed or cannot start: ${failed.join(', ')}`);
-    for (const { id, error } of errors) log(`reconciler: ${what} ${id}: ${error}`);
+  const report = (kind: 'model_run' | 'tuning_run') => ({ started, failed, errors }: ReconcileSummary) => {
+    const idKey = kind === 'model_run' ? 'modelRunId' : 'tuningRunId';
+    reconcilerActions.inc({ kind, action: 'started' }, started.length);
+    reconcilerActions.inc({ kind, action: 'failed' }, failed.length);
+    reconcilerActions.inc({ kind, action: 'error' }, errors.length);
+    for (const id of started) log.warn({ [idKey]: id }, 'started the missing workflow of a run left RUNNING');
+    for (const id of failed) log.warn({ [idKey]: id }, 'settled FAILED a run whose workflow is closed or cannot start');
+    for (const { id, error } of errors) log.error({ [idKey]: id, error }, 'could not reconcile a run; retried on the next pass');
   };
   const tick = () => {
     pass = reconcileModelRuns(options)
-      .then(report('model runs'))
+      .then(report('model_run'))
       .then(() => reconcileTuningRuns(options))
-      .then(report('tuning runs'))
-      .catch((err: unknown) => log(`reconciler: pass failed: ${err instanceof Error ? err.message : String(err)}`))
+      .then(report('tuning_run'))
+      .catch((err: unknown) => log.error({ err }, 'reconciler pass failed'))
       .finally(() => {
         if (!stopped) {
           timer = setTimeout(tick, intervalMs);

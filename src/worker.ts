@@ -20,6 +20,9 @@ import { EvaluationPool } from './ml/parallel';
 import { startReconcileLoop } from './reconciler';
 import { connectClient, ensureSearchAttributes, temporalConnectionOptions } from './temporal/client';
 import { IS_COMPILED, WORKFLOW_BUNDLE_PATH } from './util/project_root';
+import { logger } from './logging';
+import { NO_TRACING, startTracing, type Tracing } from './telemetry/tracing';
+import { installWorkerRuntime, tracingWorkerOptions } from './telemetry/worker';
 
 export interface TuningWorkerOptions {
   orm: MikroORM;
@@ -33,6 +36,8 @@ export interface TuningWorkerOptions {
    * bundled at start, so a stale build never runs in development.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where workflow spans go; default: tracing off. */
+  tracing?: Tracing;
 }
 
 export interface TuningWorker {
@@ -57,6 +62,7 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
       ...createActivities({ orm: options.orm, pool, datasets: DatasetCache.fromDatabase(options.orm, loadConfig().datasetCacheBytes) }),
       ...createScheduleActivities({ orm: options.orm }),
     }),
+    ...tracingWorkerOptions(options.tracing ?? NO_TRACING, workflowBundle !== undefined),
     maxConcurrentActivityTaskExecutions: 8,
     // Heartbeats carry cancellation back to activities: half a second apart at most while a fit
     // progresses, so a stop or a cancel reaches it within about a second.
@@ -82,7 +88,10 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
 }
 
 async function main(): Promise<void> {
+  logger.setBindings({ service: 'worker' });
   const config = loadConfig();
+  installWorkerRuntime();
+  const tracing = startTracing('tuning-worker');
   if (!config.databaseUrl || !config.temporalAddress) {
     throw new Error('the stand-alone worker needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the embedded setup)');
   }
@@ -100,6 +109,7 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     evaluationThreads: config.evaluationThreads,
+    tracing,
   });
   // Runs left RUNNING by a crash: resumed or settled at start-up, then every 60 s (src/reconciler.ts).
   const reconciler = startReconcileLoop({ orm, client, config });
@@ -112,11 +122,12 @@ async function main(): Promise<void> {
   await reconciler.stop();
   await client.connection.close();
   await orm.close();
+  await tracing.shutdown();
 }
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error(err);
+    logger.fatal({ err }, 'worker stopped');
     process.exit(1);
   });
 }

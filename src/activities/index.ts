@@ -2,13 +2,14 @@
  * Activities: every side effect of the workflows (database reads and writes, fits) lives here.
  * Built by a factory so the worker injects one ORM, one data set cache and one evaluation pool.
  */
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { completeModelRun, failModelRun } from '../db/model_runs';
 import { completeTuningRun, failTuningRun, getTuningRunOutcome, listTrials, markTuningRunStarted, recordTrials } from '../db/tuning_runs';
 import { RunClosedError } from '../db/errors';
 import { EXTERNAL_MODEL_TYPE, TuningStatus } from '../entities/enums';
 import { buildResults } from './results';
+import { trialDuration, trialsEvaluated, tuningRunsCompleted, tuningRunsFailed } from '../metrics';
 import { paramNames } from '../ml/estimators';
 import type { CandidateEvaluation, EvaluateOptions, EvaluationPool } from '../ml/parallel';
 import { createPruner, createSampler, expandGrid, warmStartHistory, type Trial as SamplerTrial } from '../ml/search';
@@ -77,6 +78,18 @@ function toSamplerTrial(trial: TrialResult, sign = 1): SamplerTrial {
 /** A fit that threw fails the same way on every attempt: not worth retrying. */
 function estimatorFailure(error: { message: string; type: string }): ApplicationFailure {
   return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true });
+}
+
+/**
+ * Counts and logs a run this activity settled (one already final was counted by whoever settled
+ * it). The log line carries the workflow id and tuning run id (src/logging.ts).
+ */
+function reportSettled(method: string, outcome: FinishedRun): FinishedRun {
+  if (outcome.written) {
+    (outcome.status === 'completed' ? tuningRunsCompleted : tuningRunsFailed).inc({ method });
+    log.info('tuning run finished', { status: outcome.status, bestScore: outcome.bestScore, errorType: outcome.errorType });
+  }
+  return outcome;
 }
 
 /** How often an evaluation looks at its progress (and so how soon a cancel or a closed run is seen). */
@@ -226,6 +239,8 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
           const trial = toTrialResult(todo[candidateIndex], evaluation);
           fresh.push(trial);
           recorder.add(trial);
+          trialsEvaluated.inc({ method: config.tuning_method, state: trial.state });
+          trialDuration.observe({ method: config.tuning_method }, trial.duration_seconds);
           if (config.target_score !== null && trial.state === 'COMPLETE' && trial.mean_score! >= config.target_score) stopFor('target_score');
         },
         shouldPrune: (_index, foldScores) => pruner.shouldPrune(foldScores, compared),
@@ -249,6 +264,7 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
         }
       });
       await recorder.finish();
+      log.info('evaluated a batch', { candidates: candidates.length, evaluated: fresh.length, reused: recorded.length, stoppedBy });
       const trials = [...recorded, ...fresh].sort((a, b) => a.number - b.number);
       if (stoppedBy !== null) return { trials, stoppedBy };
       // An estimator that rejects its parameters or data fails the run: every candidate would. A
@@ -280,7 +296,7 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       } else {
         written = await completeTuningRun(orm, input.tuningRunId, results.all_results[0].params, results, options);
       }
-      return storedOutcome(input.tuningRunId, written);
+      return reportSettled(input.config.tuning_method, await storedOutcome(input.tuningRunId, written));
     },
 
     /** A client-evaluated study's closed trial (idempotent; refused once the run is final). */
@@ -289,7 +305,9 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
     },
 
     async failTuningRun(input: { tuningRunId: string; results: FailureResults }): Promise<FinishedRun> {
-      return storedOutcome(input.tuningRunId, await failTuningRun(orm, input.tuningRunId, input.results));
+      const outcome = await storedOutcome(input.tuningRunId, await failTuningRun(orm, input.tuningRunId, input.results));
+      const [row] = await orm.em.getConnection().execute<{ tuning_method: string }[]>('select tuning_method from tuning_runs where id = ?', [input.tuningRunId]);
+      return reportSettled(row?.tuning_method ?? 'unknown', outcome);
     },
 
     /** Cross-validates a model run's own hyperparameters and records the score. */

@@ -2,7 +2,7 @@
  * Activities of ScheduledTuningWorkflow: recording the tuning run that a schedule's action runs.
  * The worker merges them with the others: `{ ...createActivities(deps), ...createScheduleActivities({ orm }) }`.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { DriverException, type MikroORM } from '@mikro-orm/postgresql';
 import { bestTuningRunId } from '../db/best_runs';
 import { createTuningRun } from '../db/tuning_runs';
@@ -59,7 +59,7 @@ function userFacingFailure(message: string, type: string, nonRetryable: boolean)
  * retry, so it is not retried; anything else (the database unreachable, a timeout) may pass.
  */
 function recordingFailure(err: unknown, input: RecordScheduledRunInput): ApplicationFailure {
-  console.error(`schedule ${input.scheduleId}: could not record scheduled tuning run ${input.tuningRunId}`, err);
+  log.error('could not record a scheduled tuning run', { scheduleId: input.scheduleId, tuningRunId: input.tuningRunId, error: err });
   const sqlState = err instanceof DriverException ? String(err.code ?? '') : '';
   if (sqlState.startsWith('22') || sqlState.startsWith('23')) {
     return userFacingFailure(

@@ -8,6 +8,8 @@ import { authenticate } from './auth';
 import { errorHandler, HttpError } from './errors';
 import { healthRoutes } from './health';
 import { httpMetrics, metricsEndpoint } from '../metrics';
+import { httpLogger } from '../logging';
+import { traceRequests } from '../telemetry/tracing';
 import { dashboardApiRoutes, dashboardPages } from './routes/dashboard';
 import { datasetRoutes } from './routes/datasets';
 import { docsRoutes } from './routes/docs';
@@ -61,7 +63,10 @@ export function createApp(deps: ApiDeps): express.Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Metrics first: the trace span is named by the route template it records.
   app.use(httpMetrics);
+  app.use(traceRequests);
+  app.use(httpLogger());
   app.use(helmet());
   app.use(corsPolicy(config.corsOrigins));
   app.get('/health', (_req, res) => {

@@ -56,14 +56,14 @@ function isClientError(err: unknown): err is Error & { status: number } {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let error: HttpError;
   if (err instanceof HttpError) error = err;
   else if (err instanceof ZodError) error = fromZod(err);
   else if (err instanceof InvalidInputError) error = unprocessable(err.field, err.reason);
   else if (isClientError(err)) error = fromHttpLibrary(err);
   else {
-    console.error('unhandled API error', err);
+    req.log.error({ err }, 'unhandled API error');
     error = new HttpError(500, 'internal error');
   }
   res.status(error.status).json({ error: error.message, ...(error.detail ? { detail: error.detail } : {}) });

@@ -13,8 +13,10 @@ import { loadConfig } from '../config';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { initOrm, migrate } from '../db/orm';
 import { ensureLocalUser } from '../db/users';
+import { logger } from '../logging';
 import { connectClient, ensureSearchAttributes } from '../temporal/client';
 import { startDevServer } from '../temporal/dev_server';
+import { startTracing } from '../telemetry/tracing';
 
 /** How long a worker may take to shut down gracefully (finishing its activity tasks) before it is killed. */
 const WORKER_SHUTDOWN_MS = 15_000;
@@ -34,7 +36,7 @@ function superviseWorker(env: NodeJS.ProcessEnv): { stop(): Promise<void> } {
     });
     child.once('exit', (code, signal) => {
       if (stopping) return;
-      console.error(`worker exited (code ${code}, signal ${signal}); starting it again in 1 s`);
+      logger.error({ code, signal }, 'worker exited; starting it again in 1 s');
       setTimeout(start, 1_000);
     });
   };
@@ -58,9 +60,13 @@ function superviseWorker(env: NodeJS.ProcessEnv): { stop(): Promise<void> } {
 }
 
 async function main(): Promise<void> {
+  logger.setBindings({ service: 'api' });
   const config = loadConfig();
   fs.mkdirSync(config.stateDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
+  // Stopped last: spans of the shutdown are flushed too.
+  const tracing = startTracing('tuning-api');
+  stops.unshift(() => tracing.shutdown());
 
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.stateDir);
   if (embedded) stops.unshift(() => embedded.stop());
@@ -94,28 +100,27 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+
   const token = await ensureLocalUser(orm, config.stateDir);
-  console.log(
-    [
-      '',
-      'Hyperparameter-tuning service is up.',
-      `  API:             http://${config.apiHost}:${config.apiPort}/api/v1  (health: /health)`,
-      `  Temporal Web UI: ${webUi}`,
-      `  Temporal:        ${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
-      `  Database:        ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
-      `  API token (local user): ${token}`,
-      `    export TOKEN=${token}`,
-      'Ctrl-C stops everything; state is kept in ' + config.stateDir,
-      '',
-    ].join('\n'),
+  logger.info(
+    {
+      api: `http://${config.apiHost}:${config.apiPort}/api/v1`,
+      health: '/health/live, /health/ready',
+      temporalWebUi: webUi,
+      temporal: `${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
+      database: databaseUrl.replace(/:[^:@/]*@/, ':***@'),
+      stateDir: config.stateDir,
+    },
+    'Hyperparameter-tuning service is up; Ctrl-C stops everything',
   );
+  logger.info(`API token of the local user: export TOKEN=${token}`);
 
   // Ctrl-C (SIGINT) or SIGTERM: the worker shuts down gracefully, then the rest in reverse order.
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
-  for (const stop of stops) await stop().catch((err) => console.error('while stopping:', err));
+  for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'while stopping'));
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  logger.fatal({ err }, 'service stopped');
   process.exit(1);
 });

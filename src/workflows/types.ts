@@ -107,6 +107,8 @@ export interface ClientStudyState {
   retried: number;
   /** Intermediate values of closed COMPLETE / PRUNED trials, for the pruner. */
   closedSteps: { number: number; state: TrialState; values: number[] }[];
+  /** Closed trials not yet written to tuning_trials. */
+  unrecorded?: TrialResult[];
 }
 
 export interface SuggestRequest {
@@ -180,7 +182,7 @@ export interface TrialResult extends Candidate {
 export interface EvaluateInput {
   tuningRunId: string;
   context: TuningContext;
-  config: Pick<TuningConfig, 'cv_folds' | 'scoring' | 'seed' | 'pruner' | 'target_score'>;
+  config: Pick<TuningConfig, 'tuning_method' | 'cv_folds' | 'scoring' | 'seed' | 'pruner' | 'target_score'>;
   candidates: Candidate[];
   /** The pruner compares with the recorded trials numbered below this (see PlannedBatch). */
   historyEnd: number;
@@ -206,6 +208,8 @@ export interface SuggestInput {
   pending: Params[];
   count: number;
   firstTrialNumber: number;
+  /** A client-evaluated study's closed trials not yet recorded: history as the recorded ones are. */
+  recent?: TrialResult[];
 }
 
 /** The outcome as the row holds it after finishing: the workflow reports what the database says. */
