@@ -19,6 +19,7 @@ import { serveWorkerHealth, trackEvaluationPool, workerMetricsPort } from './met
 import { EvaluationPool } from './ml/parallel';
 import { startReconcileLoop } from './reconciler';
 import { connectClient, ensureSearchAttributes, temporalConnectionOptions } from './temporal/client';
+import { evaluationTaskQueue } from './temporal/ids';
 import { IS_COMPILED, WORKFLOW_BUNDLE_PATH } from './util/project_root';
 import { logger } from './logging';
 import { NO_TRACING, startTracing, type Tracing } from './telemetry/tracing';
@@ -53,35 +54,59 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
     options.workflowBundle ?? (IS_COMPILED && fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined);
   const pool = new EvaluationPool(options.evaluationThreads || undefined, loadConfig().evaluationThreadMemoryMb);
   const untrackPool = trackEvaluationPool(pool);
-  const worker = await Worker.create({
+  // Temporal's default identity, set here so the trials this process evaluates can record it.
+  const identity = `${process.pid}@${os.hostname()}`;
+  const shared = {
     connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    identity,
     activities: withFaultInjection({
-      ...createActivities({ orm: options.orm, pool, datasets: DatasetCache.fromDatabase(options.orm, loadConfig().datasetCacheBytes) }),
+      ...createActivities({
+        orm: options.orm,
+        pool,
+        datasets: DatasetCache.fromDatabase(options.orm, loadConfig().datasetCacheBytes),
+        workerIdentity: identity,
+      }),
       ...createScheduleActivities({ orm: options.orm }),
     }),
     ...tracingWorkerOptions(options.tracing ?? NO_TRACING, workflowBundle !== undefined),
+  };
+  const worker = await Worker.create({
+    ...shared,
+    taskQueue: options.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: 8,
+  });
+  // Fits come from the evaluation queue, at most one per evaluation thread: a worker whose threads
+  // are all busy stops polling it, so the next batch goes to another worker on the queue.
+  const evaluator = await Worker.create({
+    ...shared,
+    taskQueue: evaluationTaskQueue(options.taskQueue),
+    maxConcurrentActivityTaskExecutions: pool.size,
     // Heartbeats carry cancellation back to activities: half a second apart at most while a fit
     // progresses, so a stop or a cancel reaches it within about a second.
     defaultHeartbeatThrottleInterval: '500 milliseconds',
     maxHeartbeatThrottleInterval: '500 milliseconds',
   });
+  const workers = [worker, evaluator];
+  const shutdownAll = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
   let running: Promise<void> | undefined;
   return {
     worker,
     run() {
-      running ??= worker.run().finally(async () => {
+      // One of them ending (a shutdown, a fatal error) ends the other; the pool closes after both.
+      running ??= Promise.allSettled(workers.map((w) => w.run().finally(shutdownAll))).then(async (outcomes) => {
         untrackPool();
         await pool.close();
         await connection.close();
+        for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
       });
       return running;
     },
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      shutdownAll();
       await running;
     },
   };

@@ -35,6 +35,8 @@ export interface ActivityDeps {
   orm: MikroORM;
   pool: EvaluationPool;
   datasets: DatasetCache;
+  /** This worker process's Temporal identity, recorded with the trials it evaluates. */
+  workerIdentity: string;
 }
 
 interface ContextRow {
@@ -115,7 +117,7 @@ async function heartbeatWhileProgressing<T>(work: Promise<T>, progress: () => st
   }
 }
 
-export function createActivities({ orm, pool, datasets }: ActivityDeps) {
+export function createActivities({ orm, pool, datasets, workerIdentity }: ActivityDeps) {
   const history = new TrialHistory(orm);
 
   /** The run's outcome as its row holds it (after a write, or when the row was already final). */
@@ -184,7 +186,7 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       const { config } = input;
       const space = config.param_distributions!;
       const parent = config.parent_tuning_run_id ? await history.ofFinishedRun(config.parent_tuning_run_id) : [];
-      const own = input.historyEnd === null ? await listTrials(orm, input.tuningRunId) : await history.below(input.tuningRunId, input.historyEnd);
+      const own = input.historyEnd === null ? await history.ofStudy(input.tuningRunId, input.recent ?? []) : await history.below(input.tuningRunId, input.historyEnd);
       const sampler = createSampler('bayesian', { seed: config.seed, sampler: config.sampler });
       // Samplers maximise: a minimised study's values are given with their sign turned.
       const sign = config.direction === 'minimize' ? -1 : 1;
@@ -211,7 +213,7 @@ export function createActivities({ orm, pool, datasets }: ActivityDeps) {
       // other batches happen to have finished, so its decisions are reproducible.
       const pruner = createPruner(config.pruner);
       const compared = config.pruner === 'none' ? [] : (await history.below(tuningRunId, input.historyEnd)).map((trial) => toSamplerTrial(trial));
-      const recorder = new TrialRecorder(orm, tuningRunId);
+      const recorder = new TrialRecorder(orm, tuningRunId, workerIdentity);
       const dataset = await datasets.get(context.datasetId);
 
       const stop = new AbortController();

@@ -21,6 +21,8 @@ export class TrialRecorder {
   constructor(
     private readonly orm: MikroORM,
     private readonly tuningRunId: string,
+    /** Recorded with each trial: which worker process evaluated it. */
+    private readonly workerIdentity: string,
   ) {}
 
   add(trial: TrialResult): void {
@@ -34,7 +36,7 @@ export class TrialRecorder {
     this.unwritten = [];
     if (trials.length > 0) {
       this.writing = this.writing
-        .then(() => recordTrials(this.orm, this.tuningRunId, trials))
+        .then(() => recordTrials(this.orm, this.tuningRunId, trials, this.workerIdentity))
         .then(
           () => undefined,
           (err: unknown) => {
@@ -50,6 +52,6 @@ export class TrialRecorder {
   async finish(): Promise<void> {
     await this.flush();
     if (this.closed) throw this.closed;
-    if (this.writeFailed) await recordTrials(this.orm, this.tuningRunId, this.all);
+    if (this.writeFailed) await recordTrials(this.orm, this.tuningRunId, this.all, this.workerIdentity);
   }
 }

@@ -195,6 +195,8 @@ const trialSchema = registry.register(
     std_score: z.number().nullable(),
     duration_seconds: z.number(),
     error: z.string().optional(),
+    /** The worker process that evaluated the trial (its Temporal identity); null when a client did. */
+    worker: z.string().nullable(),
     created_at: timestamp,
   }),
 );

@@ -105,6 +105,8 @@ export interface TrialRecord {
 /** A trial as stored (`error` omitted when NULL). */
 export interface StoredTrial extends TrialRecord {
   error?: string;
+  /** Identity of the worker process that evaluated it (tuning_trials.worker_identity); null for a client's trial. */
+  worker: string | null;
   created_at: Date;
 }
 
@@ -117,7 +119,7 @@ export interface RecordTrialsResult {
 
 const TRIAL_CHUNK = 1000;
 
-async function insertTrials(em: EntityManager, tuningRunId: string, trials: readonly TrialRecord[]): Promise<number> {
+async function insertTrials(em: EntityManager, tuningRunId: string, trials: readonly TrialRecord[], workerIdentity: string | null): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < trials.length; i += TRIAL_CHUNK) {
     const chunk = trials.slice(i, i + TRIAL_CHUNK).map((t) => ({
@@ -132,13 +134,13 @@ async function insertTrials(em: EntityManager, tuningRunId: string, trials: read
     }));
     const res = await em.execute<{ affectedRows: number }>(
       `insert into tuning_trials
-              (tuning_run_id, number, params, state, scores, mean_score, std_score, duration_seconds, error)
-       select ?, t.number, t.params, t.state, t.scores, t.mean_score, t.std_score, t.duration_seconds, t.error
+              (tuning_run_id, number, params, state, scores, mean_score, std_score, duration_seconds, error, worker_identity)
+       select ?, t.number, t.params, t.state, t.scores, t.mean_score, t.std_score, t.duration_seconds, t.error, ?
          from jsonb_to_recordset(?::jsonb) as t(
               number integer, params jsonb, state varchar, scores jsonb, mean_score double precision,
               std_score double precision, duration_seconds double precision, error text)
        on conflict (tuning_run_id, number) do nothing`,
-      [tuningRunId, JSON.stringify(chunk)],
+      [tuningRunId, workerIdentity, JSON.stringify(chunk)],
       'run',
     );
     inserted += res.affectedRows;
@@ -153,9 +155,14 @@ async function lockRun(em: EntityManager, id: string): Promise<TuningStatus> {
   return rows[0].status;
 }
 
-async function recordTrialsIn(em: EntityManager, tuningRunId: string, trials: readonly TrialRecord[]): Promise<RecordTrialsResult> {
+async function recordTrialsIn(
+  em: EntityManager,
+  tuningRunId: string,
+  trials: readonly TrialRecord[],
+  workerIdentity: string | null = null,
+): Promise<RecordTrialsResult> {
   await lockRun(em, tuningRunId);
-  const inserted = trials.length > 0 ? await insertTrials(em, tuningRunId, trials) : 0;
+  const inserted = trials.length > 0 ? await insertTrials(em, tuningRunId, trials, workerIdentity) : 0;
   const [row] = await em.execute<{ n_iterations: number }[]>(
     `update tuning_runs
         set n_iterations = (select count(*) from tuning_trials where tuning_run_id = ?)
@@ -171,13 +178,18 @@ async function recordTrialsIn(em: EntityManager, tuningRunId: string, trials: re
  * n_iterations to the number of recorded trials, in one transaction. Concurrent calls for the
  * same run are serialised by a row lock, so n_iterations is never undercounted. Throws
  * RunClosedError when the run is already final (its workflow must stop: nobody reads its trials)
- * and RecordNotFoundError when it was deleted.
+ * and RecordNotFoundError when it was deleted. `workerIdentity`: the worker process that evaluated them.
  */
-export async function recordTrials(orm: MikroORM, tuningRunId: string, trials: readonly TrialRecord[]): Promise<RecordTrialsResult> {
+export async function recordTrials(
+  orm: MikroORM,
+  tuningRunId: string,
+  trials: readonly TrialRecord[],
+  workerIdentity: string | null = null,
+): Promise<RecordTrialsResult> {
   return orm.em.fork().transactional(async (em) => {
     const status = await lockRun(em, tuningRunId);
     if (status !== TuningStatus.RUNNING) throw new RunClosedError(tuningRunId, status);
-    return recordTrialsIn(em, tuningRunId, trials);
+    return recordTrialsIn(em, tuningRunId, trials, workerIdentity);
   });
 }
 
@@ -256,7 +268,7 @@ export async function listTrials(orm: MikroORM, tuningRunId: string, filter: Tri
   if (filter.numbers !== undefined) where('number = any(?::int[])', `{${filter.numbers.join(',')}}`);
   // Raw rows: the MikroORM pg driver returns timestamptz as text, converted here.
   const rows = await orm.em.fork().execute<(Omit<StoredTrial, 'error' | 'created_at'> & { error: string | null; created_at: string })[]>(
-    `select number, params, state, scores, mean_score, std_score, duration_seconds, error, created_at
+    `select number, params, state, scores, mean_score, std_score, duration_seconds, error, worker_identity as worker, created_at
        from tuning_trials where ${conditions.join(' and ')} order by number`,
     values,
   );

@@ -16,6 +16,8 @@ export class TuningTrial {
   stdScore: number | null = null;
   durationSeconds!: number;
   error: string | null = null;
+  /** The Temporal identity of the worker process that evaluated it; NULL when a client did. */
+  workerIdentity: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -32,6 +34,7 @@ export const TuningTrialSchema = new EntitySchema<TuningTrial>({
     stdScore: { type: 'double', runtimeType: 'number', columnType: 'double precision', fieldName: 'std_score', nullable: true },
     durationSeconds: { type: 'double', runtimeType: 'number', columnType: 'double precision', fieldName: 'duration_seconds' },
     error: { type: 'text', columnType: 'text', nullable: true },
+    workerIdentity: { type: 'string', columnType: 'varchar(255)', fieldName: 'worker_identity', nullable: true },
     createdAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'created_at', defaultRaw: 'now()' },
   },
 });

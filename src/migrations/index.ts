@@ -6,6 +6,8 @@ import { Migration20261127000010_tuning_run_stop_reason } from './Migration20261
 import { Migration20261203000000_trial_stopped_state } from './Migration20261203000000_trial_stopped_state';
 import { Migration20261203000001_dataset_reference } from './Migration20261203000001_dataset_reference';
 import { Migration20261203000100_api_token_expiry } from './Migration20261203000100_api_token_expiry';
+import { Migration20261204000200_trial_worker_identity } from './Migration20261204000200_trial_worker_identity';
+import { Migration20261204000300_dataset_columnar_storage } from './Migration20261204000300_dataset_columnar_storage';
 
 /**
  * Every migration, in order. Explicit (no globbing) so it works under ts-jest, tsx and compiled JS;
@@ -19,4 +21,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000000_trial_stopped_state', class: Migration20261203000000_trial_stopped_state },
   { name: 'Migration20261203000001_dataset_reference', class: Migration20261203000001_dataset_reference },
   { name: 'Migration20261203000100_api_token_expiry', class: Migration20261203000100_api_token_expiry },
+  { name: 'Migration20261204000200_trial_worker_identity', class: Migration20261204000200_trial_worker_identity },
+  { name: 'Migration20261204000300_dataset_columnar_storage', class: Migration20261204000300_dataset_columnar_storage },
 ];

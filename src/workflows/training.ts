@@ -1,7 +1,8 @@
 /** TrainModelWorkflow: cross-validates a model run's own hyperparameters and records its score. */
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { NON_RETRYABLE_ERRORS } from '../temporal/errors';
+import { evaluationTaskQueue } from '../temporal/ids';
 import { describeFailure } from './failures';
 import type { TrainModelInput } from './types';
 
@@ -9,14 +10,17 @@ type Activities = ReturnType<typeof createActivities>;
 
 /**
  * Heartbeats while the fit progresses (a hung fit is retried elsewhere within 10 s); a cancel (the
- * model run deleted, the Web UI's Cancel) stops the fit in the middle of its fold.
+ * model run deleted, the Web UI's Cancel) stops the fit in the middle of its fold. On the
+ * evaluation queue, named after the workflow's own, so made when called.
  */
-const { trainModelRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '10 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const trainModelRun = (modelRunId: string) =>
+  proxyActivities<Activities>({
+    taskQueue: evaluationTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '10 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  }).trainModelRun(modelRunId);
 
 const { failModelRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

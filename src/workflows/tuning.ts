@@ -32,6 +32,7 @@ import {
 import type { createActivities } from '../activities';
 import type { Params } from '../ml/types';
 import { NON_RETRYABLE_ERRORS } from '../temporal/errors';
+import { evaluationTaskQueue } from '../temporal/ids';
 import { BestScore, ModelRunId, TuningMethod, TuningRunId, TuningStatus, UserId } from '../temporal/search_attributes';
 import { ClientStudy, type StudyHost } from './client_study';
 import { cancelSignal, progressQuery, updateBudget } from './definitions';
@@ -66,14 +67,17 @@ const { suggestCandidates: suggestCandidatesNow } = proxyLocalActivities<Activit
 /**
  * Fits are long. An evaluation heartbeats while its fits make progress (folds, tree nodes), so a
  * dead worker or a hung fit is noticed within the heartbeat timeout and the batch is retried
- * elsewhere; on cancel the activity stops its fits at once and records what it had.
+ * elsewhere; on cancel the activity stops its fits at once and records what it had. Made when
+ * called: the evaluation queue is named after the workflow's own (known inside a workflow only).
  */
-const { evaluateCandidates } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '10 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
+const evaluateCandidates = (input: Parameters<Activities['evaluateCandidates']>[0]) =>
+  proxyActivities<Activities>({
+    taskQueue: evaluationTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '10 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+  }).evaluateCandidates(input);
 
 /** Recording the outcome must eventually succeed (e.g. across a database restart): retry without limit. */
 const { finishTuningRun, failTuningRun } = proxyActivities<Activities>({
