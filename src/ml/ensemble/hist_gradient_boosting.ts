@@ -11,7 +11,10 @@
  *   -G/(H+λ) × learning_rate;
  * - early stopping ("auto": on when there are more than 10000 training rows) on the validation
  *   loss, with scikit-learn's rule (no improvement > tol over n_iter_no_change iterations).
- * Missing values (NaN) are not supported (InvalidInputError).
+ * - missing values (NaN) as scikit-learn 1.2: NaN has its own bin; each split sends NaN to the
+ *   side with the better gain (scanning bins left to right with NaN right, up to "every value left,
+ *   NaN right", then right to left with NaN left); a feature without NaN at fit sends NaN at
+ *   predict to the child with more samples.
  */
 import { tick } from '../progress';
 import { Random } from '../random';
@@ -19,6 +22,7 @@ import { argmaxRows, checkRows, classTargets, classWeightVector, notFitted, regr
 import type { EstimatorOptions } from '../tree/decision_tree';
 import { ClassWeight, fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { Dataset, Estimator, InvalidInputError } from '../types';
+import { HistogramBuilder } from './hgb/histogram';
 
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
 const ALMOST_INF = 1e300;
@@ -63,14 +67,22 @@ function hgbSpec(classification: boolean): ParamSpec {
 export const HIST_GRADIENT_BOOSTING_CLASSIFIER_SPEC = hgbSpec(true);
 export const HIST_GRADIENT_BOOSTING_REGRESSOR_SPEC = hgbSpec(false);
 
-/** Bin thresholds per feature (fitted on training rows) and every row of the data set binned. */
+/**
+ * Bin thresholds per feature (fitted on training rows) and the training rows binned.
+ * A value goes to the first bin whose threshold is >= it; NaN goes to its own bin, nBins[f].
+ */
 interface Binned {
   thresholds: Float64Array[];
-  /** Bins per feature (thresholds.length + 1). */
+  /** Bins of non-missing values per feature (thresholds.length + 1); also the code of NaN. */
   nBins: Int32Array;
-  /** Column-major, bins[f * nSamples + i]. */
-  bins: Uint8Array;
+  /** 1 where the feature has NaN in the training rows. */
+  hasMissing: Uint8Array;
+  /** Training rows in order, column-major: codes[f * n + i]. */
+  codes: Uint8Array;
 }
+
+/** scikit-learn's _BinMapper fits its thresholds on at most this many rows (a random subset). */
+const BINNING_SUBSAMPLE = 200000;
 
 /**
  * Binnings by training rows array: cross-validation evaluates many candidates on the same fold
@@ -84,74 +96,110 @@ function rowsChecksum(rows: Uint32Array): number {
   return s;
 }
 
-function cachedBins(data: Dataset, key: Uint32Array, variant: string, rows: Uint32Array, maxBins: number): Binned {
+function cachedBins(data: Dataset, key: Uint32Array, variant: string, rows: Uint32Array, maxBins: number, seed: number): Binned {
   let byVariant = binCache.get(key);
   if (byVariant === undefined) binCache.set(key, (byVariant = new Map()));
-  const id = `${maxBins}:${variant}`;
+  const id = `${maxBins}:${seed}:${variant}`;
   const checksum = rowsChecksum(rows);
   const hit = byVariant.get(id);
   if (hit !== undefined && hit.data === data && hit.checksum === checksum) return hit.binned;
-  const binned = fitBins(data, rows, maxBins);
+  const binned = fitBins(data, rows, maxBins, seed);
   if (byVariant.size >= 4) byVariant.delete(byVariant.keys().next().value as string);
   byVariant.set(id, { data, checksum, binned });
   return binned;
 }
 
-function fitBins(data: Dataset, rows: Uint32Array, maxBins: number): Binned {
+/** Thresholds of one feature from its sorted non-missing values. */
+function featureThresholds(sorted: Float64Array, maxBins: number): Float64Array {
+  let nDistinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) nDistinct++;
+  let t: Float64Array;
+  if (nDistinct <= maxBins) {
+    t = new Float64Array(Math.max(0, nDistinct - 1));
+    let j = 0;
+    for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) t[j++] = (sorted[i - 1] + sorted[i]) * 0.5;
+  } else {
+    t = new Float64Array(maxBins - 1);
+    const n = sorted.length;
+    for (let j = 1; j < maxBins; j++) {
+      const q = (100 * j) / maxBins;
+      const pos = (q / 100) * (n - 1);
+      t[j - 1] = (sorted[Math.floor(pos)] + sorted[Math.ceil(pos)]) / 2;
+    }
+  }
+  for (let i = 0; i < t.length; i++) if (t[i] > ALMOST_INF) t[i] = ALMOST_INF;
+  return t;
+}
+
+/** Code of value x: its bin, or nBins for NaN. */
+function binOf(x: number, t: Float64Array): number {
+  if (x !== x) return t.length + 1;
+  let a = 0;
+  let b = t.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (x <= t[mid]) b = mid;
+    else a = mid + 1;
+  }
+  return a;
+}
+
+function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number): Binned {
   const N = data.nSamples;
   const nF = data.nFeatures;
   const X = data.X;
-  const col = new Float64Array(rows.length);
+  const n = rows.length;
+  let sample = rows;
+  if (n > BINNING_SUBSAMPLE) {
+    sample = new Random(seed, 0xb1).shuffle(Uint32Array.from(rows)).subarray(0, BINNING_SUBSAMPLE);
+  }
+  const col = new Float64Array(sample.length);
   const thresholds: Float64Array[] = [];
   const nBins = new Int32Array(nF);
-  const bins = new Uint8Array(N * nF);
+  const hasMissing = new Uint8Array(nF);
+  const codes = new Uint8Array(n * nF);
   for (let f = 0; f < nF; f++) {
     const off = f * N;
-    for (let i = 0; i < rows.length; i++) col[i] = X[off + rows[i]];
-    col.sort();
-    if (Number.isNaN(col[col.length - 1])) {
-      throw new InvalidInputError('X', `feature "${data.featureNames[f] ?? f}" has missing values`);
-    }
-    const distinct: number[] = [];
-    for (let i = 0; i < col.length; i++) if (i === 0 || col[i] !== col[i - 1]) distinct.push(col[i]);
-    let t: Float64Array;
-    if (distinct.length <= maxBins) {
-      t = new Float64Array(Math.max(0, distinct.length - 1));
-      for (let i = 0; i + 1 < distinct.length; i++) t[i] = (distinct[i] + distinct[i + 1]) * 0.5;
-    } else {
-      t = new Float64Array(maxBins - 1);
-      const n = col.length;
-      for (let j = 1; j < maxBins; j++) {
-        const q = (100 * j) / maxBins;
-        const pos = (q / 100) * (n - 1);
-        t[j - 1] = (col[Math.floor(pos)] + col[Math.ceil(pos)]) / 2;
-      }
-    }
-    for (let i = 0; i < t.length; i++) if (t[i] > ALMOST_INF) t[i] = ALMOST_INF;
+    for (let i = 0; i < sample.length; i++) col[i] = X[off + sample[i]];
+    col.sort(); // NaN last
+    let m = col.length;
+    while (m > 0 && Number.isNaN(col[m - 1])) m--;
+    const t = featureThresholds(col.subarray(0, m), maxBins);
     thresholds.push(t);
     nBins[f] = t.length + 1;
-    const m = t.length;
-    for (let i = 0; i < N; i++) {
-      const x = X[off + i];
-      let a = 0;
-      let b = m;
-      while (a < b) {
-        const mid = (a + b - 1) >> 1;
-        if (x <= t[mid]) b = mid;
-        else a = mid + 1;
-      }
-      bins[off + i] = a;
+    const missing = t.length + 1;
+    let any = 0;
+    for (let i = 0; i < n; i++) {
+      const c = binOf(X[off + rows[i]], t);
+      if (c === missing) any = 1;
+      codes[f * n + i] = c;
     }
+    hasMissing[f] = any;
   }
-  return { thresholds, nBins, bins };
+  return { thresholds, nBins, hasMissing, codes };
 }
 
-/** A fitted HGB tree as flat arrays (x <= threshold goes left; binThreshold for binned rows). */
+/** Rows binned with fitted thresholds, column-major like Binned.codes. */
+function binRows(data: Dataset, thresholds: Float64Array[], rows: Uint32Array): Uint8Array {
+  const nF = data.nFeatures;
+  const codes = new Uint8Array(rows.length * nF);
+  for (let f = 0; f < nF; f++) {
+    const off = f * data.nSamples;
+    for (let i = 0; i < rows.length; i++) codes[f * rows.length + i] = binOf(data.X[off + rows[i]], thresholds[f]);
+  }
+  return codes;
+}
+
+/**
+ * A fitted HGB tree as flat arrays: x <= threshold goes left (binThreshold for binned rows), NaN
+ * goes left where missingLeft is 1.
+ */
 export class HistTree {
   constructor(
     readonly feature: Int32Array,
     readonly threshold: Float64Array,
     readonly binThreshold: Int32Array,
+    readonly missingLeft: Uint8Array,
     readonly left: Int32Array,
     readonly right: Int32Array,
     readonly value: Float64Array,
@@ -163,28 +211,30 @@ export class HistTree {
 
   /** Adds the leaf value of each row (raw X) to out[i * stride + k]. */
   addRaw(X: Float64Array, N: number, rows: Uint32Array, out: Float64Array, stride: number, k: number): void {
-    const { feature, threshold, left, right, value } = this;
+    const { feature, threshold, missingLeft, left, right, value } = this;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       let node = 0;
       let f = feature[0];
       while (f >= 0) {
-        node = X[f * N + r] <= threshold[node] ? left[node] : right[node];
+        const x = X[f * N + r];
+        const t = threshold[node];
+        node = x <= t || (x !== x && missingLeft[node] === 1) ? left[node] : right[node];
         f = feature[node];
       }
       out[i * stride + k] += value[node];
     }
   }
 
-  /** Same on binned rows. */
-  addBinned(bins: Uint8Array, N: number, rows: Uint32Array, out: Float64Array, stride: number, k: number): void {
-    const { feature, binThreshold, left, right, value } = this;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
+  /** Same on binned rows (column-major codes of n rows, NaN coded nBins[f]). */
+  addBinned(codes: Uint8Array, nBins: Int32Array, n: number, out: Float64Array, stride: number, k: number): void {
+    const { feature, binThreshold, missingLeft, left, right, value } = this;
+    for (let i = 0; i < n; i++) {
       let node = 0;
       let f = feature[0];
       while (f >= 0) {
-        node = bins[f * N + r] <= binThreshold[node] ? left[node] : right[node];
+        const c = codes[f * n + i];
+        node = c <= binThreshold[node] || (c === nBins[f] && missingLeft[node] === 1) ? left[node] : right[node];
         f = feature[node];
       }
       out[i * stride + k] += value[node];
@@ -199,15 +249,15 @@ interface GrowNode {
   depth: number;
   sumG: number;
   sumH: number;
-  /** (sum g, sum h, count) per feature and bin, flat: 3 × (f × B + bin). */
+  /** (sum g, sum h, count) per feature and bin (the NaN bin last), flat: 3 × (offset + bin). */
   hist: Float64Array | null;
   // Best split.
   gain: number;
   feature: number;
   bin: number;
+  missingLeft: boolean;
   gl: number;
   hl: number;
-  nl: number;
 }
 
 interface GrowerConfig {
@@ -218,26 +268,23 @@ interface GrowerConfig {
   shrinkage: number;
 }
 
-/** Grows one tree on gradients/hessians (indexed by data set row) over rows[0, n). */
+/** Grows one tree on the gradients/hessians of training positions rows[0, n). */
 class HistGrower {
-  /** Offset of feature f's bins in a histogram (3 values per bin); last entry = total size. */
+  /** Offset (× 3) of feature f's bins in a histogram, NaN bin included; last entry = total size. */
   private readonly offsets: Int32Array;
   private readonly pool: Float64Array[] = [];
-  private readonly og: Float64Array;
-  private readonly oh: Float64Array;
   private readonly tmp: Uint32Array;
+  private readonly nF: number;
 
   constructor(
     private readonly binned: Binned,
-    private readonly N: number,
-    private readonly nF: number,
-    maxRows: number,
+    private readonly builder: HistogramBuilder,
+    private readonly n: number,
   ) {
-    this.offsets = new Int32Array(nF + 1);
-    for (let f = 0; f < nF; f++) this.offsets[f + 1] = this.offsets[f] + 3 * binned.nBins[f];
-    this.og = new Float64Array(maxRows);
-    this.oh = new Float64Array(maxRows);
-    this.tmp = new Uint32Array(maxRows);
+    this.nF = binned.nBins.length;
+    this.offsets = new Int32Array(this.nF + 1);
+    for (let f = 0; f < this.nF; f++) this.offsets[f + 1] = this.offsets[f] + 3 * (binned.nBins[f] + 1);
+    this.tmp = new Uint32Array(n);
   }
 
   private take(): Float64Array {
@@ -249,88 +296,39 @@ class HistGrower {
     node.hist = null;
   }
 
-  /**
-   * Histograms of rows[start, end) from scratch: the node's gradients are gathered once, then
-   * features are accumulated four at a time (one pass over the rows per group of four).
-   */
-  private buildHist(rows: Uint32Array, start: number, end: number, g: Float64Array, h: Float64Array): Float64Array {
+  private buildHist(rows: Uint32Array | null, start: number, end: number): Float64Array {
     const hist = this.take();
     hist.fill(0);
-    const n = end - start;
-    const og = this.og;
-    const oh = this.oh;
-    for (let i = 0; i < n; i++) {
-      const r = rows[start + i];
-      og[i] = g[r];
-      oh[i] = h[r];
-    }
-    const bins = this.binned.bins;
-    const N = this.N;
-    const offsets = this.offsets;
-    const nF = this.nF;
-    let f = 0;
-    for (; f + 4 <= nF; f += 4) {
-      const o0 = f * N;
-      const o1 = o0 + N;
-      const o2 = o1 + N;
-      const o3 = o2 + N;
-      const b0 = offsets[f];
-      const b1 = offsets[f + 1];
-      const b2 = offsets[f + 2];
-      const b3 = offsets[f + 3];
-      for (let i = 0; i < n; i++) {
-        const r = rows[start + i];
-        const gi = og[i];
-        const hi = oh[i];
-        let k = b0 + 3 * bins[o0 + r];
-        hist[k] += gi;
-        hist[k + 1] += hi;
-        hist[k + 2] += 1;
-        k = b1 + 3 * bins[o1 + r];
-        hist[k] += gi;
-        hist[k + 1] += hi;
-        hist[k + 2] += 1;
-        k = b2 + 3 * bins[o2 + r];
-        hist[k] += gi;
-        hist[k + 1] += hi;
-        hist[k + 2] += 1;
-        k = b3 + 3 * bins[o3 + r];
-        hist[k] += gi;
-        hist[k + 1] += hi;
-        hist[k + 2] += 1;
-      }
-    }
-    for (; f < nF; f++) {
-      const o = f * N;
-      const b = offsets[f];
-      for (let i = 0; i < n; i++) {
-        const k = b + 3 * bins[o + rows[start + i]];
-        hist[k] += og[i];
-        hist[k + 1] += oh[i];
-        hist[k + 2] += 1;
-      }
-    }
+    this.builder.build(this.binned.codes, this.n, this.nF, this.offsets, rows, start, end, hist);
     return hist;
   }
 
-  /** Best split of a node from its histograms (features in order; first best wins ties). */
+  /**
+   * Best split of a node from its histograms, as scikit-learn 1.2's splitter: features in order,
+   * bins left to right with NaN on the right, then (features with NaN at fit) right to left with NaN
+   * on the left; a strictly better gain wins.
+   */
   private findSplit(node: GrowNode, cfg: GrowerConfig): void {
     const hist = node.hist!;
-    const offsets = this.offsets;
+    const { offsets, nF } = this;
+    const { nBins, hasMissing } = this.binned;
     const l2 = cfg.l2;
     const minLeaf = cfg.minSamplesLeaf;
     const n = node.end - node.start;
     const G = node.sumG;
     const H = node.sumH;
-    const parentLoss = (G * G) / (H + l2 + 1e-15);
+    // scikit-learn's rounding: gain = G·v - GL·vL - GR·vR with v = -G / (H + λ + 1e-15).
+    const parentLoss = G * (-G / (H + l2 + 1e-15));
     let best = -Infinity;
     node.feature = -1;
-    for (let f = 0; f < this.nF; f++) {
-      const end = this.binned.nBins[f] - 1;
+    for (let f = 0; f < nF; f++) {
+      const nb = nBins[f];
       const base = offsets[f];
       let gl = 0;
       let hl = 0;
       let nl = 0;
+      // With NaN, the last non-missing bin is a candidate too: NaN alone on the right.
+      const end = nb - 1 + hasMissing[f];
       for (let b = 0; b < end; b++) {
         const k = base + 3 * b;
         gl += hist[k];
@@ -342,30 +340,58 @@ class HistGrower {
         const hr = H - hl;
         if (hr < MIN_HESSIAN_TO_SPLIT) break;
         const gr = G - gl;
-        const gain = (gl * gl) / (hl + l2 + 1e-15) + (gr * gr) / (hr + l2 + 1e-15) - parentLoss;
+        const gain = parentLoss - gl * (-gl / (hl + l2 + 1e-15)) - gr * (-gr / (hr + l2 + 1e-15));
         if (gain > best && gain > 0) {
           best = gain;
           node.feature = f;
           node.bin = b;
+          node.missingLeft = false;
           node.gl = gl;
           node.hl = hl;
-          node.nl = nl;
+        }
+      }
+      if (hasMissing[f] === 0) continue;
+      let gr = 0;
+      let hr = 0;
+      let nr = 0;
+      for (let b = nb - 2; b >= 0; b--) {
+        const k = base + 3 * (b + 1);
+        gr += hist[k];
+        hr += hist[k + 1];
+        nr += hist[k + 2];
+        if (nr < minLeaf) continue;
+        if (n - nr < minLeaf) break;
+        if (hr < MIN_HESSIAN_TO_SPLIT) continue;
+        const hl2 = H - hr;
+        if (hl2 < MIN_HESSIAN_TO_SPLIT) break;
+        const gl2 = G - gr;
+        const gain = parentLoss - gl2 * (-gl2 / (hl2 + l2 + 1e-15)) - gr * (-gr / (hr + l2 + 1e-15));
+        if (gain > best && gain > 0) {
+          best = gain;
+          node.feature = f;
+          node.bin = b;
+          node.missingLeft = true;
+          node.gl = gl2;
+          node.hl = hl2;
         }
       }
     }
     node.gain = best;
   }
 
-  grow(rows: Uint32Array, n: number, g: Float64Array, h: Float64Array, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
+  grow(rows: Uint32Array, n: number, g: Float32Array, h: Float32Array, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
+    this.builder.setGradients(g, h);
     // Node arrays (grown as nodes are created).
     const feature: number[] = [];
     const bin: number[] = [];
+    const missingLeft: number[] = [];
     const left: number[] = [];
     const right: number[] = [];
     const value: number[] = [];
     const newId = (): number => {
       feature.push(-1);
       bin.push(0);
+      missingLeft.push(0);
       left.push(-1);
       right.push(-1);
       value.push(0);
@@ -414,52 +440,53 @@ class HistGrower {
       if (node.feature < 0 || node.gain <= 0) finalize(node);
       else push(node);
     };
+    const mk = (start: number, end: number, depth: number, sumG: number, sumH: number): GrowNode => ({
+      id: newId(), start, end, depth, sumG, sumH, hist: null,
+      gain: -1, feature: -1, bin: 0, missingLeft: false, gl: 0, hl: 0,
+    });
 
     let sumG = 0;
     let sumH = 0;
     for (let i = 0; i < n; i++) {
-      sumG += g[rows[i]];
-      sumH += h[rows[i]];
+      sumG += g[i];
+      sumH += h[i];
+      rows[i] = i;
     }
-    const root: GrowNode = {
-      id: newId(), start: 0, end: n, depth: 0, sumG, sumH, hist: null,
-      gain: -1, feature: -1, bin: 0, gl: 0, hl: 0, nl: 0,
-    };
+    const root = mk(0, n, 0, sumG, sumH);
     let nLeafNodes = 1;
     if (n < 2 * cfg.minSamplesLeaf || sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
     else {
-      root.hist = this.buildHist(rows, 0, n, g, h);
+      root.hist = this.buildHist(null, 0, n);
       splitAndPush(root);
     }
-    const bins = this.binned.bins;
-    const N = this.N;
+    const { codes, nBins } = this.binned;
+    const tmp = this.tmp;
     while (heap.length > 0) {
       const node = pop();
-      // Partition rows by the split.
-      const off = node.feature * N;
+      // Partition rows by the split. Stable, branchless: left rows compacted in place, right rows via a buffer.
+      const f = node.feature;
+      const off = f * n;
       const cut = node.bin;
-      // Stable, branchless: left rows compacted in place, right rows via a buffer.
+      const nanCode = node.missingLeft ? nBins[f] : -1;
       let p = node.start;
       let t = 0;
-      const tmp = this.tmp;
       for (let q = node.start; q < node.end; q++) {
         const r = rows[q];
-        const left = bins[off + r] <= cut ? 1 : 0;
+        const c = codes[off + r];
+        const goLeft = c <= cut || c === nanCode ? 1 : 0;
         rows[p] = r;
         tmp[t] = r;
-        p += left;
-        t += 1 - left;
+        p += goLeft;
+        t += 1 - goLeft;
       }
       rows.set(tmp.subarray(0, t), p);
-      feature[node.id] = node.feature;
-      bin[node.id] = cut;
       const depth = node.depth + 1;
-      const mk = (start: number, end: number, sg: number, sh: number): GrowNode => ({
-        id: newId(), start, end, depth, sumG: sg, sumH: sh, hist: null,
-        gain: -1, feature: -1, bin: 0, gl: 0, hl: 0, nl: 0,
-      });
-      const lc = mk(node.start, p, node.gl, node.hl);
-      const rc = mk(p, node.end, node.sumG - node.gl, node.sumH - node.hl);
+      const lc = mk(node.start, p, depth, node.gl, node.hl);
+      const rc = mk(p, node.end, depth, node.sumG - node.gl, node.sumH - node.hl);
+      feature[node.id] = f;
+      bin[node.id] = cut;
+      // With no NaN at fit, a NaN at predict follows the larger child (ties right), like scikit-learn.
+      missingLeft[node.id] = (this.binned.hasMissing[f] === 1 ? node.missingLeft : lc.end - lc.start > rc.end - rc.start) ? 1 : 0;
       left[node.id] = lc.id;
       right[node.id] = rc.id;
       nLeafNodes += 1;
@@ -476,7 +503,7 @@ class HistGrower {
       const splitR = rc.end - rc.start >= 2 * cfg.minSamplesLeaf;
       if (splitL || splitR) {
         const [small, large] = lc.end - lc.start < rc.end - rc.start ? [lc, rc] : [rc, lc];
-        const hs = this.buildHist(rows, small.start, small.end, g, h);
+        const hs = this.buildHist(rows, small.start, small.end);
         small.hist = hs;
         // Subtraction: the parent's buffer becomes the larger child's.
         const ph = node.hist!;
@@ -492,11 +519,16 @@ class HistGrower {
     }
     const thresholds = this.binned.thresholds;
     const numThr = new Float64Array(feature.length);
-    for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) numThr[i] = thresholds[feature[i]][bin[i]];
+    for (let i = 0; i < feature.length; i++) {
+      const f = feature[i];
+      // A split between the values and NaN keeps every value on the left.
+      if (f >= 0) numThr[i] = bin[i] === this.binned.nBins[f] - 1 ? Infinity : thresholds[f][bin[i]];
+    }
     const tree = new HistTree(
       Int32Array.from(feature),
       numThr,
       Int32Array.from(bin),
+      Uint8Array.from(missingLeft),
       Int32Array.from(left),
       Int32Array.from(right),
       Float64Array.from(value),
@@ -561,15 +593,22 @@ abstract class BaseHistGradientBoosting implements Estimator {
     const wOf = (r: number): number => (sw === null ? 1 : sw[r]);
 
     const variant = earlyStopping && vf !== null ? `es:${vf}:${seed}` : 'all';
-    const binned = cachedBins(data, rows, variant, trainRows, p.max_bins as number);
+    const binned = cachedBins(data, rows, variant, trainRows, p.max_bins as number, seed);
+    // Everything below is indexed by position in trainRows (valRows), not by data set row.
+    const trainY = new Float64Array(n);
+    const trainW = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      trainY[i] = yOf(trainRows[i]);
+      trainW[i] = wOf(trainRows[i]);
+    }
 
     // Baseline (intercept-only raw prediction).
     const baseline = new Float64Array(K);
     let wSum = 0;
-    for (let i = 0; i < n; i++) wSum += wOf(trainRows[i]);
+    for (let i = 0; i < n; i++) wSum += trainW[i];
     if (this.classification) {
       const share = new Float64Array(this.nClasses_);
-      for (let i = 0; i < n; i++) share[yOf(trainRows[i])] += wOf(trainRows[i]) / wSum;
+      for (let i = 0; i < n; i++) share[trainY[i]] += trainW[i] / wSum;
       if (K === 1) {
         const pp = Math.min(Math.max(share[1], FLOAT64_EPS), 1 - FLOAT64_EPS);
         baseline[0] = Math.log(pp / (1 - pp));
@@ -583,27 +622,28 @@ abstract class BaseHistGradientBoosting implements Estimator {
       }
     } else {
       let s = 0;
-      for (let i = 0; i < n; i++) s += wOf(trainRows[i]) * yOf(trainRows[i]);
+      for (let i = 0; i < n; i++) s += trainW[i] * trainY[i];
       baseline[0] = s / wSum;
     }
 
-    // Raw predictions indexed by data set row (training rows) / by position (validation rows).
-    const raw = new Float64Array(N * K);
-    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[trainRows[i] * K + k] = baseline[k];
+    const raw = new Float64Array(n * K);
+    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = baseline[k];
     const nVal = valRows.length;
     const rawVal = new Float64Array(nVal * K);
     for (let i = 0; i < nVal; i++) for (let k = 0; k < K; k++) rawVal[i * K + k] = baseline[k];
+    const valCodes = nVal > 0 ? binRows(data, binned.thresholds, valRows) : new Uint8Array(0);
 
-    const g = new Float64Array(N);
-    const h = new Float64Array(N);
-    const gradK: Float64Array[] = [];
-    const hessK: Float64Array[] = [];
+    // Gradients and hessians in float32, as scikit-learn stores them.
+    const gradK: Float32Array[] = [];
+    const hessK: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
-      gradK.push(k === 0 ? g : new Float64Array(N));
-      hessK.push(k === 0 ? h : new Float64Array(N));
+      gradK.push(new Float32Array(n));
+      hessK.push(new Float32Array(n));
     }
+    const g = gradK[0];
+    const h = hessK[0];
     const prob = new Float64Array(K);
-    const grower = new HistGrower(binned, N, data.nFeatures, n);
+    const grower = new HistGrower(binned, new HistogramBuilder(), n);
     const growRows = new Uint32Array(n);
     const maxLeaf = p.max_leaf_nodes as number | null;
     const maxDepth = p.max_depth as number | null;
@@ -623,67 +663,56 @@ abstract class BaseHistGradientBoosting implements Estimator {
       valW[i] = wOf(valRows[i]);
       valY[i] = yOf(valRows[i]);
     }
-    const trainY = new Float64Array(n);
-    const trainW = new Float64Array(n);
-    const trainRaw = new Float64Array(n * K);
-    for (let i = 0; i < n; i++) {
-      trainY[i] = yOf(trainRows[i]);
-      trainW[i] = wOf(trainRows[i]);
-    }
     const lossOf = (y: Float64Array, w: Float64Array, r: Float64Array, m: number): number => this.loss(y, w, r, m, K);
-    const trainLoss = (): number => {
-      for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) trainRaw[i * K + k] = raw[trainRows[i] * K + k];
-      return lossOf(trainY, trainW, trainRaw, n);
-    };
-    if (earlyStopping) {
-      if (nVal > 0) scores.push(-lossOf(valY, valW, rawVal, nVal));
-      else scores.push(-trainLoss());
-    }
+    if (earlyStopping) scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -lossOf(trainY, trainW, raw, n));
     const iterations: HistTree[][] = [];
     const maxIter = p.max_iter as number;
     for (let it = 0; it < maxIter; it++) {
       tick();
-      // Gradients and hessians (half losses, like scikit-learn), rounded to float32 as scikit-learn stores them.
-      for (let i = 0; i < n; i++) {
-        const r = trainRows[i];
-        const w = wOf(r);
-        const y = yOf(r);
-        if (!this.classification) {
-          g[r] = Math.fround(w * (raw[r] - y));
-          h[r] = w;
-        } else if (K === 1) {
-          const pr = 1 / (1 + Math.exp(-raw[r]));
-          g[r] = Math.fround(w * (pr - y));
-          h[r] = Math.fround(w * pr * (1 - pr));
-        } else {
+      // Half losses' gradients and hessians, like scikit-learn.
+      if (!this.classification) {
+        for (let i = 0; i < n; i++) {
+          g[i] = trainW[i] * (raw[i] - trainY[i]);
+          h[i] = trainW[i];
+        }
+      } else if (K === 1) {
+        for (let i = 0; i < n; i++) {
+          const w = trainW[i];
+          const pr = 1 / (1 + Math.exp(-raw[i]));
+          g[i] = w * (pr - trainY[i]);
+          h[i] = w * pr * (1 - pr);
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const w = trainW[i];
+          const y = trainY[i];
           let m = -Infinity;
-          for (let k = 0; k < K; k++) m = Math.max(m, raw[r * K + k]);
+          for (let k = 0; k < K; k++) m = Math.max(m, raw[i * K + k]);
           let z = 0;
           for (let k = 0; k < K; k++) {
-            prob[k] = Math.exp(raw[r * K + k] - m);
+            prob[k] = Math.exp(raw[i * K + k] - m);
             z += prob[k];
           }
           for (let k = 0; k < K; k++) {
             const pk = prob[k] / z;
-            gradK[k][r] = Math.fround(w * (pk - (y === k ? 1 : 0)));
-            hessK[k][r] = Math.fround(w * pk * (1 - pk));
+            gradK[k][i] = w * (pk - (y === k ? 1 : 0));
+            hessK[k][i] = w * pk * (1 - pk);
           }
         }
       }
       const trees: HistTree[] = [];
       for (let k = 0; k < K; k++) {
-        growRows.set(trainRows);
         const { tree, leaves } = grower.grow(growRows, n, gradK[k], hessK[k], cfg);
         for (const leaf of leaves) {
           const val = tree.value[leaf.id];
           for (let q = leaf.start; q < leaf.end; q++) raw[growRows[q] * K + k] += val;
         }
-        if (nVal > 0) tree.addBinned(binned.bins, N, valRows, rawVal, K, k);
+        if (nVal > 0) tree.addBinned(valCodes, binned.nBins, nVal, rawVal, K, k);
         trees.push(tree);
       }
       iterations.push(trees);
       if (earlyStopping) {
-        scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -trainLoss());
+        scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -lossOf(trainY, trainW, raw, n));
         if (shouldStop(scores, nIterNoChange, tol)) break;
       }
     }
