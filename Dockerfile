@@ -1,11 +1,24 @@
 # One image for the API and the worker (docker-compose.yml chooses the command).
-FROM node:20-bookworm-slim
+# Build stage: every dependency, `npm run build` (tsc, the dashboard, the workflow bundle).
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.sh scripts/build-workflows.ts ./scripts/
+COPY dashboard ./dashboard
 COPY src ./src
-COPY data ./data
+RUN npm run build
+
+# Runtime stage: production dependencies and the build only; plain node, no tsx, no compiler.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY data/samples ./data/samples
+# The image's non-root user; nothing under /app is writable by it.
 USER node
-CMD ["node", "--require", "tsx/cjs", "src/api/server.ts"]
+EXPOSE 8000
+CMD ["node", "dist/src/api/server.js"]
