@@ -5,7 +5,7 @@
  *
  * API lines carry the request id (reqId), worker lines from Temporal's activity and workflow
  * loggers the workflow id and, derived from it, the tuning run id or model run id; with tracing
- * on, every line logged inside a span also carries its traceId and spanId.
+ * on, every line logged inside a span also carries its trace_id and span_id.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -32,7 +32,8 @@ export function createLogger(env: NodeJS.ProcessEnv = process.env, destination?:
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       mixin() {
         const span = trace.getActiveSpan()?.spanContext();
-        return span ? { traceId: span.traceId, spanId: span.spanId } : {};
+        // Named as Temporal's OpenTelemetry interceptors name them in activity and workflow lines.
+        return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
       },
     },
     // Synchronous pretty printing: no worker thread, and nothing lost when the process exits.
@@ -42,6 +43,9 @@ export function createLogger(env: NodeJS.ProcessEnv = process.env, destination?:
 
 /** The process's logger; each entry point names its service with `logger.setBindings({ service })`. */
 export const logger = createLogger();
+
+/** Health probes and metric scrapes: frequent and alike, so logged at debug and not traced. */
+export const isProbe = (path: string): boolean => path === '/metrics' || path.startsWith('/health');
 
 /** An incoming X-Request-Id is kept when it is a plain token (a proxy's id), else a new UUID. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -65,8 +69,7 @@ export function httpLogger(log: Logger = logger) {
     quietReqLogger: true,
     customLogLevel(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';
-      const path = req.url ?? '';
-      return path === '/metrics' || path.startsWith('/health') ? 'debug' : 'info';
+      return isProbe(req.url ?? '') ? 'debug' : 'info';
     },
   });
 }
@@ -99,6 +102,8 @@ export class TemporalPinoLogger implements TemporalLogger {
 
   log(level: TemporalLogLevel, message: string, meta: LogMetadata = {}): void {
     const { error, ...rest } = meta;
+    // The task token is an opaque blob as long as the rest of the line.
+    delete rest.taskToken;
     const fields = { ...rest, ...runIdsOf(meta.workflowId), ...(error instanceof Error ? { err: error } : error !== undefined ? { error } : {}) };
     this.target[TEMPORAL_LEVELS[level]](fields, message);
   }

@@ -12,6 +12,7 @@ import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@open
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import type { RequestHandler } from 'express';
+import { isProbe } from '../logging';
 import { routeTemplate } from '../metrics';
 
 export interface Tracing {
@@ -43,9 +44,10 @@ const tracer = trace.getTracer('tuning-service-api');
 /**
  * A server span for each API request, continuing the caller's trace (a traceparent header) and
  * active while the request is handled, so the workflow it starts joins the trace. Named by the
- * route template once answered (httpMetrics, installed before, records it).
+ * route template once answered (httpMetrics, installed before, records it). Probes are not traced.
  */
 export const traceRequests: RequestHandler = (req, res, next) => {
+  if (isProbe(req.path)) return next();
   const parent = propagation.extract(context.active(), req.headers);
   const span = tracer.startSpan(
     req.method,
