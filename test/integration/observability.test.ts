@@ -220,7 +220,10 @@ describe('a tuning run seen through logs, metrics and traces', () => {
 
   test('API log lines carry the request id, taken from X-Request-Id or made and returned', async () => {
     const ours = api.lines.filter((line) => line.reqId === 'obs-start-1');
-    expect(ours).toEqual([expect.objectContaining({ service: 'api', msg: 'request completed', res: expect.objectContaining({ statusCode: 202 }) })]);
+    expect(ours).toEqual([
+      expect.objectContaining({ service: 'api', msg: 'tuning run started', tuningRunId: run.tuningRunId, workflowId: `tuning-run-${run.tuningRunId}` }),
+      expect.objectContaining({ service: 'api', msg: 'request completed', res: expect.objectContaining({ statusCode: 202 }) }),
+    ]);
     // No token in a log line.
     expect(JSON.stringify(ours)).not.toContain(token);
 

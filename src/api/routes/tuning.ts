@@ -194,6 +194,7 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
       }
     }
     tuningRunsStarted.inc({ method: body.tuning_method });
+    req.log.info({ tuningRunId: run.id, workflowId: run.taskId, method: body.tuning_method }, 'tuning run started');
     res.status(202).json(startedView);
   });
 
