@@ -59,6 +59,8 @@ export interface ServiceConfig {
   /** Body limits in bytes: JSON requests, data-set uploads, and any compressed body once inflated. */
   jsonBodyLimitBytes: number;
   datasetBodyLimitBytes: number;
+  /** Raw (CSV, Parquet) data-set uploads: streamed, never held whole, so far larger (DATASET_STREAM_LIMIT). */
+  datasetStreamLimitBytes: number;
   inflatedBodyLimitBytes: number;
   /** Origins allowed to call the API from a browser (CORS_ORIGINS, comma-separated; empty: none). */
   corsOrigins: string[];
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     maxDurationSeconds: intFromEnv('MAX_DURATION_SECONDS', 30 * 24 * 3600),
     jsonBodyLimitBytes: intFromEnv('JSON_BODY_LIMIT', 1024 ** 2),
     datasetBodyLimitBytes: intFromEnv('DATASET_BODY_LIMIT', 200 * 1024 ** 2),
+    datasetStreamLimitBytes: intFromEnv('DATASET_STREAM_LIMIT', 64 * 1024 ** 3),
     inflatedBodyLimitBytes: intFromEnv('INFLATED_BODY_LIMIT', 32 * 1024 ** 2),
     corsOrigins: listFromEnv(env.CORS_ORIGINS),
     maxRunningModelRuns: intFromEnv('MAX_RUNNING_MODEL_RUNS', 10),

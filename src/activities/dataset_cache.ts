@@ -7,8 +7,11 @@
  * place of a good entry; a data set larger than the whole bound is served but not kept.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { readColumnar } from '../ml/data/columnar';
 import { loadSampleDataset, parseCsv } from '../ml/data/csv';
+import type { CategoricalEncoding, Imputation } from '../ml/data/encoding';
 import type { Dataset, Task } from '../ml/types';
+import { datasetStore, type BlobStore } from '../storage';
 import { NotFoundError } from './errors';
 
 interface DatasetRow {
@@ -16,6 +19,9 @@ interface DatasetRow {
   target_column: string;
   sample_name: string | null;
   content: string | null;
+  storage_key: string | null;
+  categorical_encoding: CategoricalEncoding | null;
+  impute: Imputation | null;
 }
 
 export type DatasetLoader = (datasetId: string) => Promise<Dataset>;
@@ -35,9 +41,9 @@ export class DatasetCache {
     private readonly maxBytes: number,
   ) {}
 
-  /** The cache of the worker: data sets read from the `datasets` table. */
-  static fromDatabase(orm: MikroORM, maxBytes: number): DatasetCache {
-    return new DatasetCache((datasetId) => loadDatasetRow(orm, datasetId), maxBytes);
+  /** The cache of the worker: data sets read from the `datasets` table and the data-set store. */
+  static fromDatabase(orm: MikroORM, maxBytes: number, store: BlobStore = datasetStore(orm)): DatasetCache {
+    return new DatasetCache((datasetId) => loadDatasetRow(orm, store, datasetId), maxBytes);
   }
 
   get(datasetId: string): Promise<Dataset> {
@@ -74,11 +80,17 @@ export class DatasetCache {
   }
 }
 
-async function loadDatasetRow(orm: MikroORM, datasetId: string): Promise<Dataset> {
+async function loadDatasetRow(orm: MikroORM, store: BlobStore, datasetId: string): Promise<Dataset> {
   const [row] = await orm.em
     .getConnection()
-    .execute<DatasetRow[]>('select task_type, target_column, sample_name, content from datasets where id = ?', [datasetId]);
+    .execute<DatasetRow[]>(
+      'select task_type, target_column, sample_name, content, storage_key, categorical_encoding, impute from datasets where id = ?',
+      [datasetId],
+    );
   if (!row) throw new NotFoundError(`dataset ${datasetId} does not exist`);
   if (row.sample_name !== null) return loadSampleDataset(row.sample_name, { shared: true });
+  if (row.storage_key !== null) {
+    return readColumnar(store.get(row.storage_key), { categorical: row.categorical_encoding ?? 'ordinal', impute: row.impute ?? 'none' });
+  }
   return parseCsv(row.content!, { targetColumn: row.target_column, task: row.task_type, shared: true });
 }

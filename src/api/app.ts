@@ -83,13 +83,8 @@ export function createApp(deps: ApiDeps): express.Express {
   // Authenticated first, so an anonymous request's body is never read.
   api.use(authenticate(deps.orm));
   api.use(rateLimit(config.rateLimitPerMinute));
-  // Data-set uploads (CSV, or JSON carrying it) are large; every other body is small JSON.
-  const uploadLimit = config.datasetBodyLimitBytes;
-  api.post(
-    '/datasets',
-    bodyParser((limit) => express.json({ limit }), uploadLimit, config.inflatedBodyLimitBytes),
-    bodyParser((limit) => express.text({ type: ['text/csv', 'text/plain'], limit }), uploadLimit, config.inflatedBodyLimitBytes),
-  );
+  // JSON carrying a CSV is large; raw CSV and Parquet uploads are streamed by their route. Every other body is small JSON.
+  api.post('/datasets', bodyParser((limit) => express.json({ limit }), config.datasetBodyLimitBytes, config.inflatedBodyLimitBytes));
   api.use(bodyParser((limit) => express.json({ limit }), config.jsonBodyLimitBytes, config.inflatedBodyLimitBytes));
   api.use(rejectNulCharacters);
   api.post('/model-runs', modelRunQuota(deps.orm, config.maxRunningModelRuns));

@@ -6,6 +6,8 @@
  */
 import type { ParameterLimits, ServiceConfig } from '../config';
 import { evaluationCost, type DataShape } from '../ml/cost';
+import { keepsMissing, MISSING_VALUE_MODEL_TYPES } from '../ml/data/encoding';
+import type { Dataset } from '../entities/Dataset';
 import type { SearchSpace } from '../ml/search';
 import type { ParamValue, Params, Task } from '../ml/types';
 import { unprocessable } from './errors';
@@ -105,6 +107,22 @@ export const datasetShape = (dataset: { nSamples: number; nFeatures: number; cla
   nFeatures: dataset.nFeatures,
   nClasses: dataset.classes?.length ?? 0,
 });
+
+/**
+ * 422 naming the first column that keeps missing values (NaN) when the estimator cannot take them:
+ * in scikit-learn 1.2 only histogram gradient boosting can; the data set's imputation removes them.
+ */
+export function checkMissingValues(modelType: string, dataset: Pick<Dataset, 'featureColumns' | 'categoricalEncoding' | 'impute'>): void {
+  if (MISSING_VALUE_MODEL_TYPES.includes(modelType) || !dataset.featureColumns) return;
+  const options = { categorical: dataset.categoricalEncoding ?? 'ordinal', impute: dataset.impute ?? 'none' } as const;
+  const column = dataset.featureColumns.find((c) => keepsMissing(c, options));
+  if (!column) return;
+  throw unprocessable(
+    'dataset',
+    `column "${column.name}" has ${column.missing} missing values, which ${modelType} cannot take (only ${MISSING_VALUE_MODEL_TYPES.join(', ')} can); ` +
+      'upload the data set with impute=mean, median or most_frequent',
+  );
+}
 
 export interface CostContext {
   modelType: string;

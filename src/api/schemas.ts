@@ -2,6 +2,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { TUNING_METHODS } from '../workflows/types';
+import { CATEGORICAL_ENCODINGS, IMPUTATIONS } from '../ml/data/encoding';
 
 // `.openapi(name)` makes a schema a named component of the OpenAPI document (src/api/openapi.ts).
 extendZodWithOpenApi(z);
@@ -61,6 +62,12 @@ export const createDatasetSchema = z
     uri: z.string().min(1).max(2000).optional(),
     target_column: shortName.optional(),
     task_type: z.enum(['classification', 'regression']).optional(),
+    /** String columns: `ordinal` (default) or `onehot`, as scikit-learn's OrdinalEncoder / OneHotEncoder. */
+    categorical_encoding: z.enum(CATEGORICAL_ENCODINGS).optional(),
+    /** Missing values: `none` (default: kept as NaN) or SimpleImputer's `mean`, `median`, `most_frequent`. */
+    impute: z.enum(IMPUTATIONS).optional(),
+    /** A raw body's format when its Content-Type does not say it (application/octet-stream). */
+    format: z.enum(['csv', 'parquet']).optional(),
   })
   .strict();
 

@@ -19,7 +19,7 @@ import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedExperiment, ownedModelRun } from '../ownership';
 import { createModelRunSchema, listTuningRunsQuery } from '../schemas';
-import { checkEvaluationCost, checkParameterLimits, datasetShape } from '../limits';
+import { checkEvaluationCost, checkMissingValues, checkParameterLimits, datasetShape } from '../limits';
 import { checkModelType, underField } from '../validation';
 import { modelRunView, tuningRunView } from '../views';
 import { deleteModelRunSchedules } from './schedules';
@@ -65,6 +65,7 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
     if (body.cv_folds > dataset.nSamples) throw unprocessable('cv_folds', `${body.cv_folds} folds for ${dataset.nSamples} samples`);
     const costContext = { modelType: body.model_type, task, cvFolds: body.cv_folds, shape: datasetShape(dataset), config };
     checkEvaluationCost('hyperparameters', body.hyperparameters, costContext);
+    checkMissingValues(body.model_type, dataset);
 
     const modelRun = em.create(ModelRun, {
       experiment,

@@ -23,7 +23,7 @@ import { cancelSignal, updateBudget } from '../../workflows/definitions';
 import { tuningRunView } from '../views';
 import { tuningRunsStarted } from '../../metrics';
 import { trialsCsv } from './dashboard';
-import { checkDuration, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
+import { checkDuration, checkMissingValues, checkTuningCost, checkTuningRequestSize, datasetShape, spaceBounds, type CostContext } from '../limits';
 import { checkGridValues, checkSpaceValues, type ModelContext } from '../validation';
 import { EXTERNAL_MODEL_TYPE } from '../../entities/enums';
 
@@ -73,6 +73,7 @@ export function tuningConfig(body: TuneRequest, modelRun: ModelRun, limits: Serv
   checkDuration('time_budget_seconds', body.time_budget_seconds, limits);
   const model: ModelContext = { modelType: modelRun.modelType, task, base: modelRun.hyperparameters, limits: limits.parameterLimits };
   const costContext: CostContext = { modelType: modelRun.modelType, task, cvFolds: body.cv_folds, shape: datasetShape(dataset), config: limits };
+  checkMissingValues(modelRun.modelType, dataset);
 
   let space: SearchSpace | undefined;
   let total: number;
