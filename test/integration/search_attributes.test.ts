@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalCliPath } from '../../src/temporal/dev_server';
 import { ensureSearchAttributes } from '../../src/temporal/client';
@@ -24,7 +25,7 @@ afterAll(async () => {
 const freshNamespace = () => `sa-test-${randomBytes(4).toString('hex')}`;
 const clientFor = (namespace: string) => new Client({ connection: env.client.connection, namespace });
 const registerNamespace = (namespace: string) =>
-  env.client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+  env.client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
 
 async function customAttributes(namespace: string): Promise<Record<string, number>> {
   const listed = await env.client.connection.operatorService.listSearchAttributes({ namespace });
