@@ -105,6 +105,7 @@ async function reconcileRows<Row extends { id: string }>(client: Client, rows: R
 
 interface RunningTuningRow {
   id: string;
+  tuning_method: string;
   config: TuningConfig | null;
   model_run_id: string;
   model_type: string;
@@ -113,7 +114,7 @@ interface RunningTuningRow {
 
 export async function reconcileTuningRuns({ orm, client, config, graceSeconds = 30 }: ReconcileOptions): Promise<ReconcileSummary> {
   const rows = await orm.em.fork().execute<RunningTuningRow[]>(
-    `select tr.id, tr.config, tr.model_run_id, mr.model_type, e.user_id
+    `select tr.id, tr.tuning_method, tr.config, tr.model_run_id, mr.model_type, e.user_id
        from tuning_runs tr
        join model_runs mr on mr.id = tr.model_run_id
        join experiments e on e.id = mr.experiment_id
@@ -136,7 +137,7 @@ export async function reconcileTuningRuns({ orm, client, config, graceSeconds = 
     },
     async fail(id, error) {
       const settled = await failTuningRun(orm, id, error);
-      if (settled) tuningRunsFailed.inc({ method: rows.find((row) => row.id === id)?.config?.tuning_method ?? 'unknown' });
+      if (settled) tuningRunsFailed.inc({ method: rows.find((row) => row.id === id)!.tuning_method });
       return settled;
     },
   });

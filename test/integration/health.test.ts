@@ -10,7 +10,9 @@ import { createApp } from '../../src/api/app';
 import { workerReadiness } from '../../src/api/health';
 import { serveWorkerHealth, workerMetricsPort } from '../../src/metrics';
 import { createOrmConfig } from '../../src/db/orm';
-import { call, completedModelRun, startHarness, tuningCalls, type Harness } from './harness';
+import { Experiment, ModelRun, TuningRun } from '../../src/entities';
+import { startReconcileLoop } from '../../src/reconciler';
+import { call, completedModelRun, startHarness, tuningCalls, waitFor, type Harness } from './harness';
 
 let h: Harness;
 let root: string;
@@ -140,6 +142,31 @@ describe('metrics', () => {
     expect([added('grid_search'), added('random_search'), added('bayesian')]).toEqual([2, 1, 0]);
     // Finished, so the pool is idle for the next test.
     for (const id of started) expect((await tuning.finished(id)).body.status).toBe('completed');
+  }, 180_000);
+});
+
+describe('reconciler metrics', () => {
+  test('each reconciler action is counted by kind, and a run it settles FAILED counts as a failed run of its method', async () => {
+    const { modelRunId, experimentId } = await completedModelRun(h, { sample: 'iris', modelType: 'decision_tree', hyperparameters: {} });
+    // Rows as a crash leaves them: a model run whose workflow never started, and a tuning run
+    // recorded outside the API, without the config its workflow would need.
+    const em = h.db.orm.em.fork();
+    const modelRun = em.create(ModelRun, { experiment: em.getReference(Experiment, experimentId), modelType: 'decision_tree', hyperparameters: {}, cvFolds: 3, scoring: 'accuracy' });
+    em.create(TuningRun, { modelRun: em.getReference(ModelRun, modelRunId), tuningMethod: 'random_search' });
+    await em.flush();
+    const metric = (name: string) => metricSamples(name);
+    const [actionsBefore, failedBefore] = [await metric('reconciler_actions_total'), await metric('tuning_runs_failed_total')];
+
+    // One pass: stop() waits for the pass that started at once.
+    await startReconcileLoop({ orm: h.db.orm, client: h.env.client, config: h.config, graceSeconds: 0 }).stop();
+
+    const [actions, failed] = [await metric('reconciler_actions_total'), await metric('tuning_runs_failed_total')];
+    const added = (after: Map<string, number>, before: Map<string, number>, labels: string) => (after.get(labels) ?? 0) - (before.get(labels) ?? 0);
+    expect(added(actions, actionsBefore, '{kind="model_run",action="started"}')).toBe(1);
+    expect(added(actions, actionsBefore, '{kind="tuning_run",action="failed"}')).toBe(1);
+    expect(added(actions, actionsBefore, '{kind="tuning_run",action="error"}')).toBe(0);
+    expect(added(failed, failedBefore, '{method="random_search"}')).toBe(1);
+    await waitFor(() => call(h, 'GET', `/model-runs/${modelRun.id}`, { token: h.token }), (r) => r.body.status === 'completed');
   }, 180_000);
 });
 
