@@ -8,4 +8,6 @@ TEMPORAL_CLI=$(bash scripts/ensure-deps.sh)
 export TEMPORAL_CLI
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-test-tools.sh
+# The API and worker that tests run in-process log every request; warnings and errors are enough here.
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
 exec npx jest "$@"
