@@ -53,7 +53,6 @@ export class TuningClient {
           headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
-        break;
         // 503: the service is up but cannot answer yet (a worker restarting); retried like no answer.
         if (res.status !== 503 || Date.now() > deadline) break;
       } catch (err) {

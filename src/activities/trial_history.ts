@@ -7,9 +7,16 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { listTrials, type StoredTrial } from '../db/tuning_runs';
+import type { TrialResult } from '../workflows/types';
 
 /** Runs whose history a worker keeps (least recently used dropped). */
 const MAX_RUNS = 64;
+
+/** A client-evaluated study's recorded trials: numbered below `next`, with gaps where trials are open. */
+interface StudyEntry {
+  trials: Map<number, StoredTrial>;
+  next: number;
+}
 
 interface Entry {
   /** Trials numbered below `end`, by number; `end` is the first number not yet seen contiguously. */
@@ -20,6 +27,7 @@ interface Entry {
 export class TrialHistory {
   private readonly runs = new Map<string, Entry>();
   private readonly finished = new Map<string, StoredTrial[]>();
+  private readonly studies = new Map<string, StudyEntry>();
 
   constructor(private readonly orm: MikroORM) {}
 
@@ -54,5 +62,31 @@ export class TrialHistory {
     }
     // Trial numbers start at 0, so trial i sits at index i.
     return entry.trials.slice(0, end);
+  }
+
+  /**
+   * Every closed trial of a client-evaluated study, by number: the recorded ones, read
+   * incrementally (its trials close in any order, so each read covers the numbers above the
+   * highest seen and the gaps below it), and `recent`, the ones closed but not yet recorded.
+   */
+  async ofStudy(tuningRunId: string, recent: readonly TrialResult[]): Promise<TrialResult[]> {
+    let entry = this.studies.get(tuningRunId);
+    this.studies.delete(tuningRunId);
+    entry ??= { trials: new Map(), next: 0 };
+    const gaps: number[] = [];
+    for (let n = 0; n < entry.next; n++) if (!entry.trials.has(n)) gaps.push(n);
+    const [above, filled] = await Promise.all([
+      listTrials(this.orm, tuningRunId, { from: entry.next }),
+      gaps.length > 0 ? listTrials(this.orm, tuningRunId, { numbers: gaps }) : [],
+    ]);
+    for (const trial of [...above, ...filled]) {
+      entry.trials.set(trial.number, trial);
+      entry.next = Math.max(entry.next, trial.number + 1);
+    }
+    this.studies.set(tuningRunId, entry);
+    while (this.studies.size > MAX_RUNS) this.studies.delete(this.studies.keys().next().value as string);
+    const all = new Map<number, TrialResult>(entry.trials);
+    for (const trial of recent) all.set(trial.number, trial);
+    return [...all.values()].sort((a, b) => a.number - b.number);
   }
 }

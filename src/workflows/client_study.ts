@@ -10,7 +10,7 @@
  * a worker or API crash like any workflow. A trial's client must show a sign of life (suggest,
  * report, heartbeat) within trial_timeout_seconds, or a workflow timer fails it as stale.
  */
-import { allHandlersFinished, condition, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, proxyActivities, proxyLocalActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { createPruner } from '../ml/search/pruner';
 import type { Trial as SamplerTrial } from '../ml/search/sampler';
@@ -24,6 +24,7 @@ import type {
   OpenTrial,
   StopReason,
   SuggestAnswer,
+  SuggestInput,
   TrialAck,
   TrialResult,
   TuningConfig,
@@ -31,11 +32,20 @@ import type {
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Recording a completion is the client's round trip: a local activity, without a server round trip of its own. */
-const { recordClientTrials } = proxyLocalActivities<Activities>({
+const samplerRetry: RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 10 };
+/** A client waiting for its suggestion: a local activity saves the round trip of scheduling one. */
+const { suggestCandidates: sampleNow } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: samplerRetry });
+/**
+ * Work nobody waits for (sampling ahead, writing closed trials): activities, as a local one
+ * would hold the workflow task open, and every update arriving meanwhile, until it ends.
+ */
+const { suggestCandidates: sampleQueued } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: samplerRetry });
+const { recordClientTrials } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes: ['RunClosedError', 'RecordNotFoundError'] },
 });
+/** Suggestions whose client ids set how many trials a bayesian study samples ahead. */
+const RECENT_ASKS = 16;
 
 const DEFAULT_TRIAL_TIMEOUT_SECONDS = 300;
 
@@ -45,8 +55,10 @@ export interface StudyHost {
   stopReason(): StopReason | undefined;
   /** Trials left to number before the budget is handed out. */
   remaining(extra: number): number;
-  /** The next `count` candidates (numbered), suggested with `pending` as running trials. */
+  /** The next `count` candidates (numbered) of a grid or random search. */
   plan(count: number, pending: Params[]): Promise<Candidate[]>;
+  /** The sampler's request (bayesian) for `count` trials after the next `ahead` numbers, with `pending` as running trials. */
+  samplerInput(count: number, ahead: number, pending: Params[]): SuggestInput;
   /** Numbers one more trial with the given parameters (a retry). */
   numberOf(params: Params): Candidate;
   /** Counts closed trials and follows the best one (published by `publishBest` when `publish` is false). */
@@ -57,13 +69,20 @@ export interface StudyHost {
 export class ClientStudy {
   private readonly open = new Map<number, OpenTrial & { startedAt: number }>();
   private readonly acks = new Map<number, TrialAck>();
-  /** Completions being recorded right now: a concurrent duplicate waits for the same answer. */
-  private readonly closing = new Map<number, Promise<TrialAck>>();
+  /** Closed trials acknowledged to their clients, not yet written to tuning_trials (see `recordClosed`). */
+  private unrecorded: TrialResult[];
+  /** A bayesian study's next parameters, sampled while its clients work; numbered when handed out. */
+  private ready: Params[] = [];
+  /** The sample ahead in flight, if any (see `sampleAhead`). */
+  private sampling: Promise<void> | undefined;
+  /** Client ids of the latest suggestions. */
+  private readonly askers: string[] = [];
   private readonly retry: Params[];
   private retried: number;
   private readonly closedSteps: ClientStudyState['closedSteps'];
-  /** Serialises suggestions, so each one sees every trial handed out before it as pending. */
-  private suggesting: Promise<unknown> = Promise.resolve();
+  /** Suggestions, one at a time (see `serially`). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private queued = 0;
 
   constructor(
     private readonly host: StudyHost,
@@ -72,6 +91,7 @@ export class ClientStudy {
   ) {
     for (const trial of carried?.open ?? []) this.open.set(trial.number, { ...trial, startedAt: trial.lastSeen });
     for (const ack of carried?.acks ?? []) this.acks.set(ack.number, ack);
+    this.unrecorded = carried?.unrecorded ?? [];
     this.retry = carried?.retry ?? [];
     this.retried = carried?.retried ?? 0;
     this.closedSteps = carried?.closedSteps ?? [];
@@ -91,7 +111,7 @@ export class ClientStudy {
       if (this.host.config.evaluation !== 'client') throw new Error('study: this tuning run is evaluated by the service, not by clients');
     };
     const knownTrial = (number: number) => {
-      if (!this.open.has(number) && !this.acks.has(number) && !this.closing.has(number)) throw new Error(`number: trial ${number} was never handed out`);
+      if (!this.open.has(number) && !this.acks.has(number)) throw new Error(`number: trial ${number} was never handed out`);
     };
     setHandler(suggestTrials, (request) => this.suggest(request.count, request.client_id), {
       validator: (request) => {
@@ -142,25 +162,28 @@ export class ClientStudy {
    * Hands out trials until the budget is closed or a stop, and continues as new (carrying the
    * study) when the history is large and no operation is half done.
    *
-   * The loop wakes on a clock tick, never on an update: it cancels no timer and issues no command
-   * in reaction to one (with SDK 1.24, a command between an update's acceptance and completion
-   * replays in another order after a worker restart: a nondeterminism error). Stale trials, the
-   * time budget and BestScore are all looked at on the tick.
+   * The loop wakes on a clock tick, never on an update: it cancels no timer and upserts no search
+   * attribute in reaction to one (with SDK 1.24, such a command between an update's acceptance
+   * and completion replays in another order after a worker restart: a nondeterminism error).
+   * Stale trials, the time budget, BestScore and writing closed trials are all done on the tick.
    */
   async run(historyFull: () => boolean, continueAsNew: (state: ClientStudyState) => Promise<never>): Promise<StopReason> {
     for (;;) {
       await sleep(this.tickMs);
-      await this.failStale();
+      this.failStale();
+      await this.recordClosed();
       this.host.publishBest();
       if (historyFull() && this.quiet()) await continueAsNew(this.state());
       const stop = this.host.stopReason();
       if (stop !== undefined) {
-        await condition(() => this.closing.size === 0);
-        await this.closeAll('STOPPED', `stopped: ${stop}`);
+        // After any suggestion in progress, so the trials it hands out are closed too.
+        await this.serially(async () => this.closeAll(`stopped: ${stop}`));
+        await this.recordClosed();
         return stop;
       }
       // allHandlersFinished: a suggestion still planning has taken its numbers but not yet opened its trials.
-      if (this.host.remaining(this.retried) <= 0 && this.open.size === 0 && this.closing.size === 0 && this.retry.length === 0 && allHandlersFinished()) {
+      if (this.host.remaining(this.retried) <= 0 && this.open.size === 0 && this.retry.length === 0 && this.quiet()) {
+        await this.recordClosed();
         return 'n_iter';
       }
     }
@@ -168,8 +191,8 @@ export class ClientStudy {
 
   /**
    * How often the study looks at the clock: a quarter of the trial timeout, from 0.5 to 2 s, so a
-   * study finishes within 2 s of its last trial (about 2.5 history events a second: a long study
-   * continues as new every hour or so).
+   * study finishes within 2 s of its last trial (a timer and a write of the trials closed since
+   * the last tick: a long study continues as new every half hour or so).
    */
   private get tickMs(): number {
     return Math.min(2_000, Math.max(500, this.timeoutMs / 4));
@@ -183,19 +206,38 @@ export class ClientStudy {
       retry: this.retry,
       retried: this.retried,
       closedSteps: this.closedSteps,
+      unrecorded: this.unrecorded,
     };
   }
 
-  /** Whether the study can continue as new now (no operation half done). */
+  /** Whether the study can continue as new now (no operation half done; a sample ahead is dropped). */
   quiet(): boolean {
-    return this.closing.size === 0 && allHandlersFinished();
+    return this.queued === 0 && this.sampling === undefined && allHandlersFinished();
+  }
+
+  /**
+   * Runs suggestions one after another: each sees every trial handed out before it as pending,
+   * and no two of their local activities are in flight at once, so their order in the history
+   * never depends on which finished first.
+   */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const turn = this.queue.then(work).finally(() => this.queued--);
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Parameters handed out or about to be: the sampler treats them as running trials. */
+  private pending(): Params[] {
+    return [...[...this.open.values()].map((t) => t.params), ...this.ready];
   }
 
   private async suggest(count: number, clientId: string): Promise<SuggestAnswer> {
-    const turn = this.suggesting.then(async (): Promise<SuggestAnswer> => {
-      const now = Date.now();
+    this.askers.push(clientId);
+    if (this.askers.length > RECENT_ASKS) this.askers.shift();
+    const answer = await this.serially(async (): Promise<SuggestAnswer> => {
       const mine = [...this.open.values()].filter((t) => t.clientId === clientId);
-      for (const trial of mine) trial.lastSeen = now;
+      for (const trial of mine) trial.lastSeen = Date.now();
       let wanted = count - mine.length;
       const handedOut: Candidate[] = [];
       if (this.host.stopReason() === undefined && wanted > 0) {
@@ -204,17 +246,44 @@ export class ClientStudy {
           wanted--;
         }
         const fresh = Math.min(wanted, this.host.remaining(this.retried));
-        if (fresh > 0) handedOut.push(...(await this.host.plan(fresh, [...this.open.values()].map((t) => t.params))));
+        if (fresh > 0) handedOut.push(...(await this.fresh(fresh)));
       }
       for (const { number, params } of handedOut) {
         this.open.set(number, { number, params, clientId, lastSeen: Date.now(), startedAt: Date.now(), steps: [] });
       }
-        const trials = [...mine, ...handedOut].map(({ number, params }) => ({ number, params }));
+      const trials = [...mine, ...handedOut].map(({ number, params }) => ({ number, params }));
       const nothingLeft = this.host.remaining(this.retried) <= 0 && this.retry.length === 0 && !this.host.config.retry_failed_trials;
       return { trials, done: trials.length === 0 && (nothingLeft || this.host.stopReason() !== undefined) };
     });
-    this.suggesting = turn.catch(() => undefined);
-    return turn;
+    this.sampleAhead();
+    return answer;
+  }
+
+  /** `count` new trials: a grid's or random search's next ones, or the sampler's (sampled ahead when it could). */
+  private async fresh(count: number): Promise<Candidate[]> {
+    if (this.host.config.tuning_method !== 'bayesian') return this.host.plan(count, this.pending());
+    if (this.ready.length < count) await this.sampling;
+    if (this.ready.length < count) {
+      this.ready.push(...(await sampleNow({ ...this.host.samplerInput(count - this.ready.length, this.ready.length, this.pending()), recent: this.unrecorded })));
+    }
+    return this.ready.splice(0, count).map((params) => this.host.numberOf(params));
+  }
+
+  /**
+   * While its clients work, a bayesian study samples the next suggestions' parameters (one per
+   * client asking lately), so a suggestion is answered without waiting for the sampler. A sample
+   * sees the trials closed before it; the ones running are pending, as a built-in batch sees the
+   * batches running beside it.
+   */
+  private sampleAhead(): void {
+    if (this.host.config.tuning_method !== 'bayesian' || this.sampling || this.retry.length > 0 || this.host.stopReason() !== undefined) return;
+    const wanted = Math.min(new Set(this.askers).size, this.host.remaining(this.retried)) - this.ready.length;
+    if (wanted <= 0) return;
+    const input: SuggestInput = { ...this.host.samplerInput(wanted, this.ready.length, this.pending()), recent: this.unrecorded };
+    this.sampling = sampleQueued(input)
+      // On failure, a suggestion samples for itself.
+      .then((params) => void this.ready.push(...params), () => undefined)
+      .finally(() => (this.sampling = undefined));
   }
 
   private report(number: number, step: number, value: number): boolean {
@@ -235,23 +304,23 @@ export class ClientStudy {
     );
   }
 
-  private complete(request: CompleteRequest): Promise<TrialAck> {
+  private complete(request: CompleteRequest): TrialAck {
     const answered = this.acks.get(request.number);
-    if (answered) return Promise.resolve(answered);
-    const pending = this.closing.get(request.number);
-    if (pending) return pending;
+    if (answered) return answered;
     const trial = this.open.get(request.number)!;
     this.open.delete(request.number);
-    const closing = this.close(trial, toResult(trial, request, Date.now()));
-    this.closing.set(request.number, closing);
-    return closing.finally(() => this.closing.delete(request.number));
+    return this.close(trial, toResult(trial, request, Date.now()));
   }
 
-  /** Records a closed trial once, remembers its answer, and hands a failed one's parameters out again if asked to. */
-  private async close(trial: OpenTrial & { startedAt: number }, result: TrialResult): Promise<TrialAck> {
-    await recordClientTrials({ tuningRunId: this.tuningRunId, trials: [result] });
+  /**
+   * Closes a trial once: remembers its answer, keeps it for `recordClosed`, and hands a failed
+   * one's parameters out again if asked to. The answer is acknowledged once the update is in the
+   * workflow's history, which is what survives a crash, without waiting for a write.
+   */
+  private close(trial: OpenTrial & { startedAt: number }, result: TrialResult): TrialAck {
     const ack: TrialAck = { number: trial.number, state: result.state, value: result.mean_score };
     this.acks.set(trial.number, ack);
+    this.unrecorded.push(result);
     if (result.state === 'COMPLETE' || result.state === 'PRUNED') {
       this.closedSteps.push({ number: trial.number, state: result.state, values: trial.steps.map((s) => s.value) });
     }
@@ -263,26 +332,38 @@ export class ClientStudy {
     return ack;
   }
 
+  /**
+   * Writes the trials closed since the last write to tuning_trials, in one activity (the
+   * table, status and results follow within a tick; the sampler gets the ones not yet written
+   * from the workflow). Idempotent: a write replayed after a crash inserts nothing twice.
+   */
+  private async recordClosed(): Promise<void> {
+    const trials = [...this.unrecorded];
+    if (trials.length === 0) return;
+    await recordClientTrials({ tuningRunId: this.tuningRunId, trials });
+    this.unrecorded = this.unrecorded.slice(trials.length);
+  }
+
   /** Trials whose client has been silent for trial_timeout_seconds become FAILED (stale). */
-  private async failStale(): Promise<void> {
+  private failStale(): void {
     const now = Date.now();
     const stale = [...this.open.values()].filter((t) => now - t.lastSeen >= this.timeoutMs);
     for (const trial of stale) {
       this.open.delete(trial.number);
       const reason = `stale: no sign of life from client ${trial.clientId} for ${this.timeoutMs / 1000} s`;
-      await this.close(trial, toResult(trial, { number: trial.number, state: 'FAILED', reason }, now));
+      this.close(trial, toResult(trial, { number: trial.number, state: 'FAILED', reason }, now));
     }
   }
 
-  /** At a stop, the trials still open are recorded with what they reported. */
-  private async closeAll(state: 'STOPPED', reason: string): Promise<void> {
+  /** At a stop, the trials still open are closed STOPPED with what they reported. */
+  private closeAll(reason: string): void {
     for (const trial of [...this.open.values()]) {
       this.open.delete(trial.number);
       const values = trial.steps.map((s) => s.value);
-      await this.close(trial, {
+      this.close(trial, {
         number: trial.number,
         params: trial.params,
-        state,
+        state: 'STOPPED',
         scores: values,
         mean_score: values.length > 0 ? values[values.length - 1] : null,
         std_score: null,

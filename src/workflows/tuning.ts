@@ -24,7 +24,6 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -45,6 +44,7 @@ import type {
   FinishedRun,
   PlannedBatch,
   StopReason,
+  SuggestInput,
   TuningConfig,
   TuningContext,
   TuningOutcome,
@@ -56,12 +56,6 @@ type Activities = ReturnType<typeof createActivities>;
 const { loadTuningContext, expandCandidates, suggestCandidates } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-});
-
-/** A client waits for its suggestion: a local activity saves the round trip of scheduling one. */
-const { suggestCandidates: suggestCandidatesNow } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
 
 /**
@@ -299,7 +293,7 @@ class Search implements StudyHost {
     }
     const historyEnd = this.needsHistory() ? (between[0]?.candidates[0].number ?? this.nextNumber) : 0;
     const pending = between.flatMap((batch) => batch.candidates.map((c) => c.params));
-    const candidates = await this.nextCandidates(count, historyEnd, pending, suggestCandidates);
+    const candidates = await this.nextCandidates(count, historyEnd, pending);
     const batch: PlannedBatch = { index, candidates, historyEnd, finished: false };
     this.batches.set(index, batch);
     this.batches.delete(index - RECENT_BATCHES);
@@ -307,13 +301,13 @@ class Search implements StudyHost {
   }
 
   /** The next `count` candidates, numbered: the sampler's (bayesian) or the expanded space's. */
-  private async nextCandidates(count: number, historyEnd: number | null, pending: Params[], suggest: typeof suggestCandidates): Promise<Candidate[]> {
+  private async nextCandidates(count: number, historyEnd: number | null, pending: Params[]): Promise<Candidate[]> {
     const first = this.nextNumber;
     // Numbered before the await: a concurrent caller (a client's suggestion) gets the next ones.
     this.nextNumber += count;
     let params: Params[];
     if (this.config.tuning_method === 'bayesian') {
-      params = await suggest({ tuningRunId: this.tuningRunId, config: this.config, historyEnd, pending, count, firstTrialNumber: first });
+      params = await suggestCandidates({ tuningRunId: this.tuningRunId, config: this.config, historyEnd, pending, count, firstTrialNumber: first });
     } else {
       if (!this.planned || this.planned.length < first + count) this.planned = await expandCandidates(this.config);
       params = this.planned.slice(first, first + count);
@@ -327,7 +321,11 @@ class Search implements StudyHost {
   }
 
   plan(count: number, pending: Params[]): Promise<Candidate[]> {
-    return this.nextCandidates(count, null, pending, suggestCandidatesNow);
+    return this.nextCandidates(count, null, pending);
+  }
+
+  samplerInput(count: number, ahead: number, pending: Params[]): SuggestInput {
+    return { tuningRunId: this.tuningRunId, config: this.config, historyEnd: null, pending, count, firstTrialNumber: this.nextNumber + ahead };
   }
 
   numberOf(params: Params): Candidate {

@@ -34,7 +34,8 @@ test('worker SIGKILLed and API restarted mid-study: no trial lost or duplicated,
   const N = 30;
   const study: Study = await client.createStudy({
     name: 'faults',
-    tuning_method: 'random_search',
+    // bayesian: suggestions sample ahead in activities and inline in local activities, both replayed after the kill.
+    tuning_method: 'bayesian',
     param_distributions: { x: { type: 'float', low: -5, high: 5 } },
     n_iter: N,
     seed: 2,

@@ -23,26 +23,46 @@ function validatorMessage(err: unknown): string | null {
   return cause instanceof Error ? cause.message : null;
 }
 
+/** Running studies whose owner this API has checked, as `user/run`: the ones it remembers. */
+const REMEMBERED_STUDIES = 10_000;
+
 export function studyRoutes({ orm, temporal }: ApiDeps): Router {
   const router = Router();
+  // A run's owner and evaluation mode never change, so a study's calls after the first skip the
+  // row; once its workflow has closed, the row is read again (finished, or deleted: 404).
+  const running = new Set<string>();
+
+  /** The row check: the run is the user's and a client-evaluated one; whether it is still running. */
+  async function isRunning(userId: string, tuningRunId: string): Promise<boolean> {
+    const run = await ownedTuningRun(orm.em.fork(), userId, tuningRunId);
+    if (run.config?.evaluation !== 'client') throw new HttpError(409, `tuning run ${run.id} is evaluated by the service, not by clients`);
+    return run.status === TuningStatus.RUNNING;
+  }
 
   /**
    * Runs one study operation on the run's workflow, answering 4xx for what it refuses; `whenOver`
    * answers instead once the study has finished (a suggestion then says there is nothing left).
    */
   async function studyCall<T>(userId: string, tuningRunId: string, call: (workflowId: string) => Promise<T>, whenOver?: T): Promise<T> {
-    const run = await ownedTuningRun(orm.em.fork(), userId, tuningRunId);
-    if (run.config?.evaluation !== 'client') throw new HttpError(409, `tuning run ${run.id} is evaluated by the service, not by clients`);
+    const key = `${userId}/${tuningRunId}`;
     const over = () => {
       if (whenOver !== undefined) return whenOver;
       throw new HttpError(409, `the study has finished`);
     };
-    if (run.status !== TuningStatus.RUNNING) return over();
+    if (!running.has(key)) {
+      if (!(await isRunning(userId, tuningRunId))) return over();
+      running.add(key);
+      if (running.size > REMEMBERED_STUDIES) running.delete(running.values().next().value as string);
+    }
     try {
-      return await call(tuningWorkflowId(run.id));
+      return await call(tuningWorkflowId(tuningRunId));
     } catch (err) {
-      // The workflow closed between the row check and the update (its last trial was just told).
-      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) return over();
+      // The workflow has closed (its last trial was just told, or the run was deleted).
+      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+        running.delete(key);
+        await isRunning(userId, tuningRunId);
+        return over();
+      }
       const message = validatorMessage(err);
       if (message !== null) {
         const match = /^(\w+): (.*)$/.exec(message);
