@@ -8,7 +8,8 @@ import { z, type ZodTypeAny } from 'zod';
 import { OVERLAP_POLICIES } from '../temporal/schedules';
 import { TASK_TYPE_VALUES, TRIAL_STATE_VALUES, TUNING_METHOD_VALUES } from '../entities/enums';
 import { listQuery as dashboardRunsQuery } from './routes/dashboard';
-import { bestQuery } from './routes/model_runs';
+import { listExperimentsQuery } from './routes/experiments';
+import { bestQuery, listModelRunsQuery } from './routes/model_runs';
 import { createScheduleSchema, listSchedulesQuery, triggerScheduleSchema, updateScheduleSchema } from './routes/schedules';
 import { createTokenSchema } from './routes/tokens';
 import {
@@ -19,6 +20,7 @@ import {
   createExperimentSchema,
   createModelRunSchema,
   listTuningRunsQuery,
+  pageQuery,
   paramValue,
   reportSchema,
   suggestSchema,
@@ -259,20 +261,26 @@ const scheduleSchema = registry.register(
   }),
 );
 
+const dashboardRunSummary = tuningRunWithScore.extend({
+  scoring: z.string().nullable(),
+  duration_seconds: z.number().nullable(),
+  best_of_model_run: z.boolean(),
+  model_type: z.string(),
+  experiment: z.object({ id: uuid, name: z.string() }),
+  dataset: z.object({ id: uuid, name: z.string() }),
+});
+
 const dashboardRunsSchema = z.object({
   total: z.number().int(),
   limit: z.number().int(),
   offset: z.number().int(),
-  runs: z.array(
-    tuningRunWithScore.extend({
-      scoring: z.string().nullable(),
-      duration_seconds: z.number().nullable(),
-      best_of_model_run: z.boolean(),
-      model_type: z.string(),
-      experiment: z.object({ id: uuid, name: z.string() }),
-      dataset: z.object({ id: uuid, name: z.string() }),
-    }),
-  ),
+  runs: z.array(dashboardRunSummary),
+});
+
+const dashboardRunSchema = dashboardRunSummary.extend({
+  direction: z.enum(['maximize', 'minimize']),
+  evaluation: z.enum(['builtin', 'client']),
+  best_params: z.record(z.unknown()).nullable(),
 });
 
 const readinessSchema = z.object({
@@ -336,11 +344,11 @@ const OPERATIONS: Operation[] = [
     body: registry.register('CreateDatasetRequest', createDatasetSchema),
     responses: { 201: json(datasetSchema, 'The data set.'), 413: error('The body is over the upload limit.') },
   },
-  { method: 'get', path: `${API}/datasets`, tag: 'datasets', summary: "The user's data sets", responses: { 200: json(z.array(datasetSchema), 'Data sets.') } },
+  { method: 'get', path: `${API}/datasets`, tag: 'datasets', summary: "The user's data sets, newest first, a page at a time (the total in X-Total-Count)", query: pageQuery, responses: { 200: json(z.array(datasetSchema), 'Data sets.') } },
   { method: 'get', path: `${API}/datasets/:id`, tag: 'datasets', summary: 'One data set', responses: { 200: json(datasetSchema, 'The data set.') } },
 
   { method: 'post', path: `${API}/experiments`, tag: 'experiments', summary: 'Create an experiment on a data set', body: registry.register('CreateExperimentRequest', createExperimentSchema), responses: { 201: json(experimentSchema, 'The experiment.') } },
-  { method: 'get', path: `${API}/experiments`, tag: 'experiments', summary: "The user's experiments", responses: { 200: json(z.array(experimentSchema), 'Experiments.') } },
+  { method: 'get', path: `${API}/experiments`, tag: 'experiments', summary: "The user's experiments, newest first, a page at a time (the total in X-Total-Count)", query: listExperimentsQuery, responses: { 200: json(z.array(experimentSchema), 'Experiments.') } },
   { method: 'get', path: `${API}/experiments/:id`, tag: 'experiments', summary: 'One experiment', responses: { 200: json(experimentSchema, 'The experiment.') } },
 
   {
@@ -355,6 +363,7 @@ const OPERATIONS: Operation[] = [
       429: json(limitErrorSchema, 'Too many RUNNING model runs.'),
     },
   },
+  { method: 'get', path: `${API}/model-runs`, tag: 'model runs', summary: "The user's model runs, newest first, a page at a time (the total in X-Total-Count)", query: listModelRunsQuery, responses: { 200: json(z.array(modelRunSchema), 'Model runs.') } },
   { method: 'get', path: `${API}/model-runs/:id`, tag: 'model runs', summary: 'One model run', responses: { 200: json(modelRunSchema, 'The model run.') } },
   { method: 'delete', path: `${API}/model-runs/:id`, tag: 'model runs', summary: 'Delete a model run with its tuning runs and schedules', responses: { 204: noContent } },
   {
@@ -482,6 +491,13 @@ const OPERATIONS: Operation[] = [
     summary: "All the user's tuning runs with their model run, experiment and data set (the dashboard's list)",
     query: dashboardRunsQuery,
     responses: { 200: json(dashboardRunsSchema, 'A page of runs.') },
+  },
+  {
+    method: 'get',
+    path: `${API}/tuning/runs/:id`,
+    tag: 'tuning',
+    summary: "One tuning run as the dashboard's list shows it, with its direction, evaluation and best parameters",
+    responses: { 200: json(dashboardRunSchema, 'The run.') },
   },
   {
     method: 'get',

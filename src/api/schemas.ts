@@ -127,6 +127,12 @@ export const tuneSchema = z
 
 export type TuneRequest = z.infer<typeof tuneSchema>;
 
+/** ?limit=&offset= of a list endpoint; the total is in the X-Total-Count header. */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
+});
+
 export const listTuningRunsQuery = z.object({
   status: z.enum(['running', 'completed', 'failed']).optional(),
   tag: z.string().max(100).optional(),

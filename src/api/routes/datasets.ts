@@ -25,7 +25,7 @@ import { datasetStore } from '../../storage';
 import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedDataset } from '../ownership';
-import { createDatasetSchema } from '../schemas';
+import { createDatasetSchema, pageQuery } from '../schemas';
 import { datasetView } from '../views';
 
 const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
@@ -211,8 +211,9 @@ export function datasetRoutes({ orm, config }: ApiDeps): Router {
   });
 
   router.get('/datasets', async (req, res) => {
-    const datasets = await orm.em.fork().find(Dataset, { user: req.userId }, { orderBy: { createdAt: 'desc' } });
-    res.json(datasets.map(datasetView));
+    const { limit, offset } = pageQuery.parse(req.query);
+    const [datasets, total] = await orm.em.fork().findAndCount(Dataset, { user: req.userId }, { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset });
+    res.set('X-Total-Count', String(total)).json(datasets.map(datasetView));
   });
 
   router.get('/datasets/:id', async (req, res) => {

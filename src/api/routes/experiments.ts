@@ -1,10 +1,13 @@
 /** Experiments: a named piece of work on one data set; model runs belong to one. */
 import { Router } from 'express';
+import { z } from 'zod';
 import { Experiment, User } from '../../entities';
 import type { ApiDeps } from '../app';
 import { ownedDataset, ownedExperiment } from '../ownership';
-import { createExperimentSchema } from '../schemas';
+import { createExperimentSchema, pageQuery } from '../schemas';
 import { experimentView } from '../views';
+
+export const listExperimentsQuery = pageQuery.extend({ dataset_id: z.string().uuid().optional() });
 
 export function experimentRoutes({ orm }: ApiDeps): Router {
   const router = Router();
@@ -24,8 +27,11 @@ export function experimentRoutes({ orm }: ApiDeps): Router {
   });
 
   router.get('/experiments', async (req, res) => {
-    const experiments = await orm.em.fork().find(Experiment, { user: req.userId }, { orderBy: { createdAt: 'desc' } });
-    res.json(experiments.map(experimentView));
+    const { dataset_id, limit, offset } = listExperimentsQuery.parse(req.query);
+    const [experiments, total] = await orm.em
+      .fork()
+      .findAndCount(Experiment, { user: req.userId, ...(dataset_id ? { dataset: dataset_id } : {}) }, { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset });
+    res.set('X-Total-Count', String(total)).json(experiments.map(experimentView));
   });
 
   router.get('/experiments/:id', async (req, res) => {

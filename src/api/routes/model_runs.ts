@@ -18,13 +18,15 @@ import { trainingWorkflowId, tuningWorkflowId } from '../../temporal/ids';
 import type { ApiDeps } from '../app';
 import { HttpError, unprocessable } from '../errors';
 import { ownedExperiment, ownedModelRun } from '../ownership';
-import { createModelRunSchema, listTuningRunsQuery } from '../schemas';
+import { createModelRunSchema, listTuningRunsQuery, pageQuery } from '../schemas';
 import { checkEvaluationCost, checkMissingValues, checkParameterLimits, datasetShape } from '../limits';
 import { checkModelType, underField } from '../validation';
 import { modelRunView, tuningRunView } from '../views';
 import { deleteModelRunSchedules } from './schedules';
 
 export const bestQuery = z.object({ scoring: z.string().min(1).max(100).optional() });
+
+export const listModelRunsQuery = pageQuery.extend({ experiment_id: z.string().uuid().optional(), status: z.nativeEnum(ModelRunStatus).optional() });
 
 export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
   const router = Router();
@@ -92,6 +94,16 @@ export function modelRunRoutes({ orm, temporal, config }: ApiDeps): Router {
     }
     await em.flush();
     res.status(202).json(modelRunView(modelRun));
+  });
+
+  router.get('/model-runs', async (req, res) => {
+    const { experiment_id, status, limit, offset } = listModelRunsQuery.parse(req.query);
+    const [modelRuns, total] = await orm.em.fork().findAndCount(
+      ModelRun,
+      { experiment: { user: req.userId, ...(experiment_id ? { id: experiment_id } : {}) }, ...(status ? { status } : {}) },
+      { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset },
+    );
+    res.set('X-Total-Count', String(total)).json(modelRuns.map(modelRunView));
   });
 
   router.get('/model-runs/:id', async (req, res) => {
