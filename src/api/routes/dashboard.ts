@@ -1,16 +1,18 @@
 /**
  * The dashboard: its static pages (built by `npm run build:dashboard` into dist/dashboard) at `/`,
- * and the few API calls only it needs: every tuning run of the user in one paginated list, the
- * Temporal Web UI's address, and the trials as CSV.
+ * and the few API calls only it needs: every tuning run of the user in one paginated list, one run's
+ * summary, the Temporal Web UI's address, and the trials as CSV.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { StoredTrial } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ApiDeps } from '../app';
 import { PROJECT_ROOT } from '../../util/project_root';
+import { ownedTuningRun } from '../ownership';
 import { tuningRunView } from '../views';
 
 export const DASHBOARD_DIST = path.join(PROJECT_ROOT, 'dist/dashboard');
@@ -36,12 +38,43 @@ export function dashboardPages(): Router {
 }
 
 export const listQuery = z.object({
+  model_run_id: z.string().uuid().optional(),
   status: z.enum(['running', 'completed', 'failed']).optional(),
   method: z.enum(['grid_search', 'random_search', 'bayesian']).optional(),
   tag: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0),
 });
+
+/**
+ * Of the model runs of `runs`, the ids of each one's best tuning run: the completed run with the
+ * best best_score (highest, lowest for a minimising client study) among those scored the same way.
+ */
+async function bestOfModelRuns(em: EntityManager, runs: readonly TuningRun[]): Promise<Set<string>> {
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `select distinct on (model_run_id, results->>'scoring_metric', config->>'direction') id from tuning_runs
+      where model_run_id = any(?::uuid[]) and status = 'completed'
+      order by model_run_id, results->>'scoring_metric', config->>'direction',
+        case when config->>'direction' = 'minimize' then -(results->>'best_score')::float else (results->>'best_score')::float end desc nulls last,
+        created_at desc`,
+    [`{${[...new Set(runs.map((r) => r.modelRun.id))].join(',')}}`],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/** A tuning run in the dashboard's lists: its view, best score, duration and where it belongs. */
+function runSummary(run: TuningRun, best: ReadonlySet<string>) {
+  return {
+    ...tuningRunView(run),
+    best_score: (run.results?.best_score as number | undefined) ?? null,
+    scoring: (run.results?.scoring_metric as string | undefined) ?? (run.config?.scoring as string | undefined) ?? null,
+    duration_seconds: durationSeconds(run),
+    best_of_model_run: best.has(run.id),
+    model_type: run.modelRun.modelType,
+    experiment: { id: run.modelRun.experiment.id, name: run.modelRun.experiment.name },
+    dataset: { id: run.modelRun.experiment.dataset.id, name: run.modelRun.experiment.dataset.name },
+  };
+}
 
 /** Seconds from start to end (or to now while running), null before it started. */
 function durationSeconds(run: TuningRun): number | null {
@@ -71,37 +104,28 @@ export function dashboardApiRoutes({ orm, config }: ApiDeps): Router {
     const [runs, total] = await em.findAndCount(
       TuningRun,
       {
-        modelRun: { experiment: { user: req.userId } },
+        modelRun: { experiment: { user: req.userId }, ...(query.model_run_id ? { id: query.model_run_id } : {}) },
         ...(query.status ? { status: query.status as TuningStatus } : {}),
         ...(query.method ? { tuningMethod: query.method } : {}),
         ...(query.tag ? { tags: { $contains: [query.tag] } } : {}),
       },
       { orderBy: { createdAt: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['modelRun.experiment.dataset'] },
     );
-    const best = new Set(
-      (
-        await em.getConnection().execute<{ id: string }[]>(
-          `select distinct on (model_run_id, results->>'scoring_metric') id from tuning_runs
-            where model_run_id = any(?::uuid[]) and status = 'completed'
-            order by model_run_id, results->>'scoring_metric', (results->>'best_score')::float desc nulls last, created_at desc`,
-          [`{${[...new Set(runs.map((r) => r.modelRun.id))].join(',')}}`],
-        )
-      ).map((row) => row.id),
-    );
+    const best = await bestOfModelRuns(em, runs);
+    res.json({ total, limit: query.limit, offset: query.offset, runs: runs.map((run) => runSummary(run, best)) });
+  });
+
+  /** One tuning run's summary, with what its pages need beyond the status: direction, evaluation, scoring. */
+  router.get('/tuning/runs/:id', async (req, res) => {
+    const em = orm.em.fork();
+    const run = await ownedTuningRun(em, req.userId, req.params.id);
+    await em.populate(run, ['modelRun.experiment.dataset']);
+    const config = (run.config ?? {}) as { direction?: string; evaluation?: string };
     res.json({
-      total,
-      limit: query.limit,
-      offset: query.offset,
-      runs: runs.map((run) => ({
-        ...tuningRunView(run),
-        best_score: (run.results?.best_score as number | undefined) ?? null,
-        scoring: (run.results?.scoring_metric as string | undefined) ?? (run.config?.scoring as string | undefined) ?? null,
-        duration_seconds: durationSeconds(run),
-        best_of_model_run: best.has(run.id),
-        model_type: run.modelRun.modelType,
-        experiment: { id: run.modelRun.experiment.id, name: run.modelRun.experiment.name },
-        dataset: { id: run.modelRun.experiment.dataset.id, name: run.modelRun.experiment.dataset.name },
-      })),
+      ...runSummary(run, await bestOfModelRuns(em, [run])),
+      direction: config.direction ?? 'maximize',
+      evaluation: config.evaluation ?? 'builtin',
+      best_params: run.bestParams,
     });
   });
 
