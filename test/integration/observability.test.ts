@@ -10,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createUserToken } from '../../src/db/users';
+import { createLogger, runIdsOf, TemporalPinoLogger } from '../../src/logging';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search_attributes';
 import { temporalCliPath } from '../../src/temporal/dev_server';
 import { createTestDatabase, type TestDatabase } from './db_helpers';
@@ -183,6 +184,36 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.server.close(resolve));
   await env?.teardown();
   await db?.drop();
+});
+
+describe('the logger', () => {
+  /** A logger writing into an array, as the process's logger writes to stdout. */
+  function captured(env: NodeJS.ProcessEnv): { lines: LogLine[]; logger: ReturnType<typeof createLogger> } {
+    const lines: LogLine[] = [];
+    return { lines, logger: createLogger(env, { write: (line: string) => void lines.push(JSON.parse(line)) }) };
+  }
+
+  test('LOG_LEVEL sets the level and a wrong one is refused, naming the choices', () => {
+    const { lines, logger } = captured({ LOG_LEVEL: 'WARN' });
+    logger.info('dropped');
+    logger.warn('kept');
+    expect(lines.map((line) => line.msg)).toEqual(['kept']);
+    expect(() => createLogger({ LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, not "loud"');
+  });
+
+  test("Temporal's log records keep their metadata, gain the run id their workflow id names, and drop the task token", () => {
+    const { lines, logger } = captured({ LOG_LEVEL: 'debug' });
+    const temporal = new TemporalPinoLogger(logger);
+    temporal.warn('Activity failed', { workflowId: 'tuning-run-42', activityType: 'evaluateCandidates', taskToken: 'opaque', error: new Error('boom') });
+    temporal.debug('Activity completed', { workflowId: 'model-run-7' });
+    temporal.trace('below the level');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, msg: 'Activity failed', workflowId: 'tuning-run-42', tuningRunId: '42', activityType: 'evaluateCandidates', err: expect.objectContaining({ message: 'boom' }) }),
+      expect.objectContaining({ level: 20, msg: 'Activity completed', modelRunId: '7' }),
+    ]);
+    expect(lines[0]).not.toHaveProperty('taskToken');
+    expect(runIdsOf('schedule-9')).toEqual({});
+  });
 });
 
 /** Sample data set → experiment → a model run, then a grid run on it, awaited to the end. */
