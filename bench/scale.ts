@@ -23,7 +23,8 @@ import { call, startHarness, waitFor, type Harness } from '../test/integration/h
 const { values: args } = parseArgs({
   options: {
     trials: { type: 'string', default: '48' },
-    'n-estimators': { type: 'string', default: '150' },
+    // About a second of CPU per trial (5 folds) on this project's 2-core machine.
+    'n-estimators': { type: 'string', default: '600' },
     'batch-size': { type: 'string', default: '2' },
     parallelism: { type: 'string', default: '4' },
   },
@@ -93,6 +94,9 @@ interface Measured {
   fit_seconds: number;
   mean_trial_fit_seconds: number;
   overhead: number;
+  /** Of the overhead: from the run's creation to its first fit, and from its last trial's write to completion. */
+  startup_seconds: number;
+  finish_seconds: number;
   trials_by_worker: number[];
 }
 
@@ -117,9 +121,15 @@ async function measure(h: Harness, modelRunId: string, workers: number): Promise
     const id: string = started.body.tuning_run_id;
     const done = await waitFor(() => call(h, 'GET', `/tuning/tune/${id}/status`, { token: h.token }), (r) => r.body.status !== 'running', 3_600_000);
     if (done.body.status !== 'completed') throw new Error(`run ${id} ended ${done.body.status}: ${JSON.stringify(done.body)}`);
-    const [row] = await h.db.orm.em
-      .fork()
-      .execute<{ wall: number }[]>('select extract(epoch from completed_at - created_at)::float8 as wall from tuning_runs where id = ?', [id]);
+    // A trial's created_at is when its write committed (at most about half a second after its fit ended).
+    const [row] = await h.db.orm.em.fork().execute<{ wall: number; startup: number; finish: number }[]>(
+      `select extract(epoch from r.completed_at - r.created_at)::float8 as wall,
+              extract(epoch from min(t.created_at - make_interval(secs => t.duration_seconds)) - r.created_at)::float8 as startup,
+              extract(epoch from r.completed_at - max(t.created_at))::float8 as finish
+         from tuning_runs r join tuning_trials t on t.tuning_run_id = r.id
+        where r.id = ? group by r.id`,
+      [id],
+    );
     const { body } = await call<{ trials: { duration_seconds: number; worker: string | null }[] }>(h, 'GET', `/tuning/tune/${id}/trials`, { token: h.token });
     const fit = body.trials.reduce((sum, t) => sum + t.duration_seconds, 0);
     const byWorker = new Map<string | null, number>();
@@ -132,6 +142,8 @@ async function measure(h: Harness, modelRunId: string, workers: number): Promise
       fit_seconds: fit,
       mean_trial_fit_seconds: fit / body.trials.length,
       overhead: 1 - fit / (row.wall * workers),
+      startup_seconds: row.startup,
+      finish_seconds: row.finish,
       trials_by_worker: [...byWorker.values()].sort((a, b) => b - a),
     };
   } finally {
@@ -162,14 +174,14 @@ async function main(): Promise<void> {
     const ratio = two.trials_per_second / one.trials_per_second;
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const row = (m: Measured) =>
-      `| ${m.workers} | ${m.trials} | ${m.wall_seconds.toFixed(1)} | ${m.trials_per_second.toFixed(3)} | ${m.mean_trial_fit_seconds.toFixed(2)} | ${pct(m.overhead)} | ${m.trials_by_worker.join(' / ')} |`;
+      `| ${m.workers} | ${m.trials} | ${m.wall_seconds.toFixed(1)} | ${m.trials_per_second.toFixed(3)} | ${m.mean_trial_fit_seconds.toFixed(2)} | ${pct(m.overhead)} | ${m.startup_seconds.toFixed(1)} | ${m.finish_seconds.toFixed(1)} | ${m.trials_by_worker.join(' / ')} |`;
     const lines = [
       '',
       `Scale-out benchmark, ${new Date().toISOString()}: grid_search, random_forest (${args['n-estimators']} trees) on breast_cancer, 5-fold CV, ` +
         `batch_size ${args['batch-size']}, parallelism ${args.parallelism}; worker processes with EVALUATION_THREADS=1`,
       '',
-      '| workers | trials | wall s | trials/s | fit s per trial | overhead | trials per worker |',
-      '|---|---|---|---|---|---|---|',
+      '| workers | trials | wall s | trials/s | fit s per trial | overhead | of which start-up s | finish s | trials per worker |',
+      '|---|---|---|---|---|---|---|---|---|',
       row(one),
       row(two),
       '',
