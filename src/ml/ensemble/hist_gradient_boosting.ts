@@ -22,7 +22,8 @@ import { argmaxRows, checkRows, classTargets, classWeightVector, notFitted, regr
 import type { EstimatorOptions } from '../tree/decision_tree';
 import { ClassWeight, fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { Dataset, Estimator, InvalidInputError } from '../types';
-import { HistogramBuilder } from './hgb/histogram';
+import { maxFitThreads } from '../parallel/team';
+import { fitArray, HistogramBuilder } from './hgb/histogram';
 
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
 const ALMOST_INF = 1e300;
@@ -157,7 +158,8 @@ function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number
   const thresholds: Float64Array[] = [];
   const nBins = new Int32Array(nF);
   const hasMissing = new Uint8Array(nF);
-  const codes = new Uint8Array(n * nF);
+  // Shared, so that helper threads of any later fit can read the cached codes.
+  const codes = fitArray(Uint8Array, n * nF, true);
   for (let f = 0; f < nF; f++) {
     const off = f * N;
     for (let i = 0; i < sample.length; i++) col[i] = X[off + sample[i]];
@@ -280,10 +282,14 @@ class HistGrower {
     private readonly binned: Binned,
     private readonly builder: HistogramBuilder,
     private readonly n: number,
+    rows: Uint32Array,
+    grads: Float32Array[],
+    hess: Float32Array[],
   ) {
     this.nF = binned.nBins.length;
     this.offsets = new Int32Array(this.nF + 1);
     for (let f = 0; f < this.nF; f++) this.offsets[f + 1] = this.offsets[f] + 3 * (binned.nBins[f] + 1);
+    builder.prepare(binned.codes, n, this.nF, this.offsets, rows, grads, hess);
     this.tmp = new Uint32Array(n);
   }
 
@@ -299,7 +305,7 @@ class HistGrower {
   private buildHist(rows: Uint32Array | null, start: number, end: number): Float64Array {
     const hist = this.take();
     hist.fill(0);
-    this.builder.build(this.binned.codes, this.n, this.nF, this.offsets, rows, start, end, hist);
+    this.builder.build(rows, start, end, hist);
     return hist;
   }
 
@@ -379,8 +385,9 @@ class HistGrower {
     node.gain = best;
   }
 
-  grow(rows: Uint32Array, n: number, g: Float32Array, h: Float32Array, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
-    this.builder.setGradients(g, h);
+  /** Grows tree k of the iteration on (g, h) = the k-th gradient / hessian arrays given to the constructor. */
+  grow(rows: Uint32Array, n: number, k: number, g: Float32Array, h: Float32Array, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
+    this.builder.setTree(k);
     // Node arrays (grown as nodes are created).
     const feature: number[] = [];
     const bin: number[] = [];
@@ -633,18 +640,20 @@ abstract class BaseHistGradientBoosting implements Estimator {
     for (let i = 0; i < nVal; i++) for (let k = 0; k < K; k++) rawVal[i * K + k] = baseline[k];
     const valCodes = nVal > 0 ? binRows(data, binned.thresholds, valRows) : new Uint8Array(0);
 
-    // Gradients and hessians in float32, as scikit-learn stores them.
+    // Gradients and hessians in float32, as scikit-learn stores them; helper threads build
+    // histograms when this fit may use more than one thread.
+    const threads = maxFitThreads();
     const gradK: Float32Array[] = [];
     const hessK: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
-      gradK.push(new Float32Array(n));
-      hessK.push(new Float32Array(n));
+      gradK.push(fitArray(Float32Array, n, threads > 1));
+      hessK.push(fitArray(Float32Array, n, threads > 1));
     }
     const g = gradK[0];
     const h = hessK[0];
     const prob = new Float64Array(K);
-    const grower = new HistGrower(binned, new HistogramBuilder(), n);
-    const growRows = new Uint32Array(n);
+    const growRows = fitArray(Uint32Array, n, threads > 1);
+    const grower = new HistGrower(binned, new HistogramBuilder(threads), n, growRows, gradK, hessK);
     const maxLeaf = p.max_leaf_nodes as number | null;
     const maxDepth = p.max_depth as number | null;
     const cfg: GrowerConfig = {
@@ -702,7 +711,7 @@ abstract class BaseHistGradientBoosting implements Estimator {
       }
       const trees: HistTree[] = [];
       for (let k = 0; k < K; k++) {
-        const { tree, leaves } = grower.grow(growRows, n, gradK[k], hessK[k], cfg);
+        const { tree, leaves } = grower.grow(growRows, n, k, gradK[k], hessK[k], cfg);
         for (const leaf of leaves) {
           const val = tree.value[leaf.id];
           for (let q = leaf.start; q < leaf.end; q++) raw[growRows[q] * K + k] += val;

@@ -4,3 +4,4 @@
  */
 export { EvaluationPool, estimateCost, sharedArrays } from './pool';
 export type { CandidateEvaluation, EvaluateOptions, EvaluationProgress, TaskError } from './pool';
+export { fitThreads, setFitThreads } from './team';

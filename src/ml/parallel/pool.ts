@@ -13,6 +13,9 @@
  * - Pruning hook: `shouldPrune(candidateIndex, foldScoresSoFar)` is called each time a
  *   candidate's next fold score (in fold order) is known; returning true skips its remaining
  *   folds and marks it `pruned`.
+ * - With fewer units than threads, fits may use the idle threads' share of the cores: the pool
+ *   keeps [threads, threads fitting a unit] in shared memory, which fits read as they go
+ *   (histogram GBM builds its histograms on helper threads, team.ts).
  * - A thread that dies (out of memory, ...) is replaced and its unit retried once.
  * - Stopping: when `signal` aborts, queued units are dropped and the threads still fitting one of
  *   the batch's units are terminated and replaced, so the CPU is free within moments even in the
@@ -186,6 +189,8 @@ export class EvaluationPool {
   private readonly active = new Map<EvaluateOptions, Batch>();
   /** Units finished by the pool since it started. */
   private unitsDone = 0;
+  /** [threads, threads fitting a unit now], read by the fits (team.ts fitThreads). */
+  private readonly loadView = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
 
   /** Memory one thread's fits may use (V8 heap and typed arrays), in MB. */
   readonly memoryLimitMb: number;
@@ -201,6 +206,7 @@ export class EvaluationPool {
     if (!(memoryLimitMb >= 64)) throw new RangeError(`EvaluationPool memory limit must be at least 64 MB, got ${memoryLimitMb}`);
     this.size = n;
     this.memoryLimitMb = memoryLimitMb;
+    this.loadView[0] = n;
   }
 
   /**
@@ -310,7 +316,7 @@ export class EvaluationPool {
     const ticks = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const worker = new Worker(file, {
       ...(execArgv ? { execArgv } : {}),
-      workerData: { progress: ticks, memoryLimitBytes: this.memoryLimitMb * 2 ** 20 },
+      workerData: { progress: ticks, memoryLimitBytes: this.memoryLimitMb * 2 ** 20, poolLoad: this.loadView },
       // The V8 heap's own limit; typed arrays are checked by the fits themselves (../progress.ts).
       resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb },
     });
@@ -349,9 +355,10 @@ export class EvaluationPool {
     for (const slot of this.slots) {
       if (slot.unit !== null || slot.exited) continue;
       const unit = this.nextUnit();
-      if (unit === undefined) return;
+      if (unit === undefined) break;
       this.send(slot, unit);
     }
+    Atomics.store(this.loadView, 1, this.slots.filter((s) => s.unit !== null).length);
   }
 
   private nextUnit(): Unit | undefined {

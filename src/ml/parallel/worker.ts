@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'worker_threads';
 import { createEstimator } from '../estimators';
 import { crossValidate, cvSplits, Split } from '../model_selection';
 import { attachProgressCounter } from '../progress';
+import { attachPoolLoad } from './team';
 import { classCount, type Dataset } from '../types';
 import type { FromWorker, TaskError, TaskMessage, ToWorker } from './protocol';
 
@@ -50,8 +51,9 @@ function evaluate(msg: TaskMessage): FromWorker {
   }
 }
 
-const { progress, memoryLimitBytes } = workerData as { progress: Int32Array; memoryLimitBytes: number };
+const { progress, memoryLimitBytes, poolLoad } = workerData as { progress: Int32Array; memoryLimitBytes: number; poolLoad: Int32Array };
 attachProgressCounter(progress, memoryLimitBytes);
+attachPoolLoad(poolLoad);
 
 const port = parentPort;
 if (port === null) throw new Error('src/ml/parallel/worker.ts must run in a worker thread');
