@@ -56,6 +56,12 @@ describeWithGo('docker-compose.yml', () => {
     expect(result.stderr).toContain('loads without any variable set');
   });
 
+  test('waiting for the health of a service without a healthcheck is refused', () => {
+    const result = check(variant({ compose: (text) => text.replace(/(\n {2}api:\n(?:.*\n)*?) {4}healthcheck:\n(?: {6}.*\n)+/, '$1') }));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('service worker waits for api to be healthy, but api has no healthcheck');
+  });
+
   test('a file that does not parse is refused with the parser\'s reason', () => {
     const result = check(variant({ compose: (text) => text.replace('depends_on:\n      postgres:', 'depends_on:\n      no-such-service:') }));
     expect(result.status).toBe(1);

@@ -1,8 +1,9 @@
 // compose-check validates docker-compose.yml where Docker does not run: it loads the file with
 // compose-go (the parser of `docker compose` itself), every profile enabled and the variables of
 // an example env file, and checks every image it would pull, and the FROM images of the
-// Dockerfiles it builds, against a list of tags known to be published. It also loads the file
-// with no variables at all, which must fail: secrets come from the environment, not the file.
+// Dockerfiles it builds, against a list of tags known to be published, and that every service
+// waited for as healthy has a healthcheck. It also loads the file with no variables at all,
+// which must fail: secrets come from the environment, not the file.
 //
 //	compose-check -file docker-compose.yml -env-file deploy/compose.env.example -tags deploy/image-tags.txt
 package main
@@ -111,6 +112,14 @@ func check(ctx context.Context, file, envFile, tagsFile string) []string {
 	sort.Strings(names)
 	for _, name := range names {
 		service := services[name]
+		// `docker compose up` refuses to wait for the health of a service that has no healthcheck.
+		for dependency, condition := range service.DependsOn {
+			target, ok := services[dependency]
+			healthy := ok && target.HealthCheck != nil && !target.HealthCheck.Disable && len(target.HealthCheck.Test) > 0
+			if condition.Condition == types.ServiceConditionHealthy && !healthy {
+				problems = append(problems, fmt.Sprintf("service %s waits for %s to be healthy, but %s has no healthcheck", name, dependency, dependency))
+			}
+		}
 		if service.Build == nil {
 			if service.Image == "" {
 				problems = append(problems, fmt.Sprintf("service %s: neither image nor build", name))
