@@ -1,0 +1,112 @@
+/**
+ * One histogram GBM fit at real size against scikit-learn and XGBoost:
+ * `npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--threads T] [--reference run|skip]`
+ * (`npm run bench:hgb`; defaults: 1,000,000 rows, 20 features, 2 threads).
+ *
+ * Data: make_classification (binary, random_state=0), written once by bench/hgb_reference.py to
+ * $BENCH_DATA as column-major float64. Each size: HistGradientBoostingClassifier with 100
+ * iterations, 31 leaves, learning rate 0.1, early stopping off, fitted on the first two thirds of
+ * the rows and scored (accuracy) on the last third — ours in this process with T threads
+ * (setFitThreads: histograms over row chunks on helper threads), then scikit-learn 1.2
+ * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run. Prints wall
+ * seconds, accuracy, and the ratios reference / ours (above 1: ours faster). Wall times on a
+ * shared machine are noisy: compare ratios within one run.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { HistGradientBoostingClassifier } from '../src/ml/ensemble';
+import { setFitThreads } from '../src/ml/parallel';
+import type { Dataset } from '../src/ml/types';
+
+const DATA_DIR = process.env.BENCH_DATA ?? path.join(os.homedir(), '.cache', 'tuning-service', 'bench-data');
+const PYTHON = '/usr/bin/python3';
+const USAGE = 'Usage: npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--threads T] [--reference run|skip]';
+
+interface Timing {
+  seconds: number;
+  accuracy: number;
+}
+
+function parseArgs(argv: string[]): { rows: number[]; features: number; threads: number; reference: boolean } {
+  const out = { rows: [1_000_000], features: 20, threads: 2, reference: true };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = (): string => inline ?? argv[++i] ?? '';
+    if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (flag === '--rows') out.rows = value().split(',').map(Number);
+    else if (flag === '--features') out.features = Number(value());
+    else if (flag === '--threads') out.threads = Number(value());
+    else if (flag === '--reference') out.reference = value() !== 'skip';
+    else throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
+  }
+  const positive = (x: number): boolean => Number.isInteger(x) && x >= 1;
+  if (!out.rows.every((r) => positive(r) && r >= 3) || !positive(out.features) || !positive(out.threads)) {
+    throw new Error(`--rows, --features and --threads take positive integers\n${USAGE}`);
+  }
+  return out;
+}
+
+function reference(rows: number, features: number, threads: number, run: boolean): Record<string, Timing> {
+  // With run false it only writes the data set (no fits): hgb_reference.py needs both when run.
+  const args = [path.join(__dirname, 'hgb_reference.py'), DATA_DIR, String(rows), String(features), String(threads)];
+  if (!run) args.push('--data-only');
+  const out = execFileSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, Timing>;
+}
+
+function load(rows: number, features: number): Dataset {
+  const base = path.join(DATA_DIR, `hgb_${rows}x${features}`);
+  const read = (file: string): Float64Array => {
+    const buf = fs.readFileSync(file);
+    return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  };
+  const X = read(`${base}.X.f64`);
+  const y = read(`${base}.y.f64`);
+  const featureNames = Array.from({ length: features }, (_, f) => `f${f}`);
+  return { nSamples: rows, nFeatures: features, featureNames, X, y, task: 'classification', classes: ['0', '1'] };
+}
+
+function ours(data: Dataset, threads: number): Timing {
+  const n = Math.floor((data.nSamples * 2) / 3);
+  const train = Uint32Array.from({ length: n }, (_, i) => i);
+  const test = Uint32Array.from({ length: data.nSamples - n }, (_, i) => n + i);
+  setFitThreads(threads);
+  const start = performance.now();
+  const model = new HistGradientBoostingClassifier({ max_iter: 100, max_leaf_nodes: 31, learning_rate: 0.1, early_stopping: false, random_state: 0 });
+  model.fit(data, train);
+  const seconds = (performance.now() - start) / 1000;
+  const pred = model.predict(data, test);
+  let correct = 0;
+  for (let i = 0; i < test.length; i++) if (pred[i] === data.y[test[i]]) correct++;
+  return { seconds, accuracy: correct / test.length };
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  const lines: string[][] = [['rows', 'ours (s)', 'sklearn (s)', 'xgboost (s)', 'sklearn/ours', 'xgboost/ours', 'our acc', 'sklearn acc', 'xgboost acc']];
+  for (const rows of args.rows) {
+    reference(rows, args.features, args.threads, false);
+    const mine = ours(load(rows, args.features), args.threads);
+    console.error(`${rows} rows: ours ${mine.seconds.toFixed(2)} s, accuracy ${mine.accuracy.toFixed(4)}`);
+    const ref = args.reference ? reference(rows, args.features, args.threads, true) : {};
+    const sk = ref.sklearn;
+    const xgb = ref.xgboost;
+    const f = (x: number | undefined, d: number): string => (x === undefined ? '-' : x.toFixed(d));
+    lines.push([
+      String(rows), f(mine.seconds, 2), f(sk?.seconds, 2), f(xgb?.seconds, 2),
+      f(sk && sk.seconds / mine.seconds, 2), f(xgb && xgb.seconds / mine.seconds, 2),
+      f(mine.accuracy, 4), f(sk?.accuracy, 4), f(xgb?.accuracy, 4),
+    ]);
+  }
+  const widths = lines[0].map((_, j) => Math.max(...lines.map((l) => l[j].length)));
+  for (const l of lines) console.log(l.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '));
+  console.log(`${args.features} features, ${args.threads} threads each, 100 iterations on 2/3 of the rows; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
+}
+
+main();
