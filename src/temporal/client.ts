@@ -99,8 +99,16 @@ export async function ensureSearchAttributes(client: Client, options: { timeoutM
       await operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
     } catch (err) {
       // Another process added some of them first: the next listing shows what is still missing.
-      if (!hasCode(err, ALREADY_EXISTS)) throw err;
-      await retryLater((err as Error).message);
+      if (hasCode(err, ALREADY_EXISTS)) {
+        await retryLater((err as Error).message);
+        continue;
+      }
+      // Temporal Cloud, for one, does not let the operator service add them.
+      throw new Error(
+        `cannot register the search attributes ${Object.keys(missing).join(', ')} in namespace "${namespace}" ` +
+          `(register them yourself, e.g. with tcld on Temporal Cloud): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 }

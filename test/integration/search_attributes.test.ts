@@ -61,6 +61,24 @@ test('an attribute registered with another type is an error naming it', async ()
   );
 });
 
+test('a server that refuses to add them (here: no Double slot left) is an error naming the missing ones', async () => {
+  const namespace = freshNamespace();
+  await registerNamespace(namespace);
+  // Fill the namespace's Double attributes up to the server's limit.
+  const { operatorService } = env.client.connection;
+  for (let i = 0; ; i++) {
+    const added = await operatorService.addSearchAttributes({ namespace, searchAttributes: { [`Filler${i}`]: 4 /* DOUBLE */ } }).then(
+      () => true,
+      () => false,
+    );
+    if (!added) break;
+    expect(i).toBeLessThan(100);
+  }
+  await expect(ensureSearchAttributes(clientFor(namespace))).rejects.toThrow(
+    new RegExp(`^cannot register the search attributes .*BestScore.* in namespace "${namespace}" \\(register them yourself`),
+  );
+});
+
 test('gives up with the reason when the namespace never appears', async () => {
   const namespace = freshNamespace();
   await expect(ensureSearchAttributes(clientFor(namespace), { timeoutMs: 1_000 })).rejects.toThrow(
