@@ -3,14 +3,16 @@
  * (`npm run bench`).
  *
  * Reads the reference jobs from $BENCH_SHARED/cases.json (default ../shared/bench relative to the
- * repository root), makes sure the CSV files exist in $BENCH_DATA (default
+ * repository root) and the histogram GBM cases of bench/cases_hgb.json, makes sure the CSV files exist in $BENCH_DATA (default
  * ~/.cache/tuning-service/bench-data, generated with export_datasets.py when missing), then for
  * each case:
  *  - ours: wall-clock time of the whole job in this process — reading and parsing the CSV, starting
  *    a fresh EvaluationPool (all cores by default) and cross-validating every candidate;
  *  - scikit-learn: `/usr/bin/python3 reference.py DATA_DIR CASE --n-jobs 2` (its own timer, which
  *    starts after loading the data). `--reference cached` reuses the last results stored in the
- *    data directory, `skip` does not run it.
+ *    data directory, `skip` does not run it;
+ *  - XGBoost (hist_gradient_boosting grid cases): the same with `--engine xgboost` (hist,
+ *    lossguide, one thread per fit, scikit-learn's parameter names mapped).
  * Candidates: grid_search = the Cartesian product (scikit-learn's ParameterGrid order);
  * random_search = n_iter candidates from our seeded RandomSampler; bayesian = TPE
  * (createSampler('bayesian')) in batches of the pool size. random_state = the case seed for every
@@ -53,6 +55,9 @@ interface ReferenceResult {
   n_jobs: number;
 }
 
+/** A case and the cases file it comes from (reference.py reads the same file). */
+type SourcedCase = BenchCase & { file: string };
+
 interface OurResult {
   seconds: number;
   /** CPU seconds (user + system) of this process, worker threads included. */
@@ -71,8 +76,9 @@ const PYTHON = '/usr/bin/python3';
 
 const USAGE = `Usage: npm run bench -- [case names...] [--reference run|cached|skip] [--threads N]
 
-  case names         cases of $BENCH_SHARED/cases.json to run (default: all)
-  --reference MODE   run: time scikit-learn too (default); cached: reuse its last results; skip: ours only
+  case names         cases of $BENCH_SHARED/cases.json and bench/cases_hgb.json to run (default: all)
+  --reference MODE   run: time scikit-learn (and XGBoost for histogram GBM grids) too (default);
+                     cached: reuse their last results; skip: ours only
   --threads N        worker threads of our evaluation pool (default: all cores)
   -h, --help         print this and exit
 
@@ -185,14 +191,15 @@ function referenceCachePath(): string {
   return path.join(DATA_DIR, 'reference-results.json');
 }
 
-function runReference(c: BenchCase, mode: 'run' | 'cached' | 'skip'): ReferenceResult | null {
+function runReference(c: SourcedCase, mode: 'run' | 'cached' | 'skip', engine: 'sklearn' | 'xgboost' = 'sklearn'): ReferenceResult | null {
   if (mode === 'skip') return null;
   const cachePath = referenceCachePath();
   const cache: Record<string, ReferenceResult> = fs.existsSync(cachePath) ? JSON.parse(fs.readFileSync(cachePath, 'utf8')) : {};
-  if (mode === 'cached' && cache[c.name]) return cache[c.name];
+  const key = engine === 'sklearn' ? c.name : `${engine}:${c.name}`;
+  if (mode === 'cached' && cache[key]) return cache[key];
   // bash's `times` reports the CPU time of its waited-for children: python and the joblib
   // workers that python waited for.
-  const args = [PYTHON, path.join(SHARED, 'reference.py'), DATA_DIR, c.name, '--n-jobs', '2', '--cases', path.join(SHARED, 'cases.json')];
+  const args = [PYTHON, path.join(SHARED, 'reference.py'), DATA_DIR, c.name, '--n-jobs', '2', '--cases', c.file, '--engine', engine];
   const outFile = path.join(os.tmpdir(), `bench-reference-${process.pid}.out`);
   const timesOut = execFileSync('bash', ['-c', '"$@" > "$BENCH_REFERENCE_OUT"; status=$?; times; exit $status', '_', ...args], {
     encoding: 'utf8',
@@ -214,7 +221,7 @@ function runReference(c: BenchCase, mode: 'run' | 'cached' | 'skip'): ReferenceR
     const [user, sys] = times[1].trim().split(' ');
     result.cpu_seconds = Math.round((secs(user) + secs(sys)) * 1000) / 1000;
   }
-  cache[c.name] = result;
+  cache[key] = result;
   fs.writeFileSync(cachePath, JSON.stringify(cache, null, 2));
   return result;
 }
@@ -225,25 +232,32 @@ function fmt(x: number | undefined | null, digits: number): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const all = (JSON.parse(fs.readFileSync(path.join(SHARED, 'cases.json'), 'utf8')) as { cases: BenchCase[] }).cases;
+  const all = [path.join(SHARED, 'cases.json'), path.join(__dirname, 'cases_hgb.json')].flatMap((file) =>
+    (JSON.parse(fs.readFileSync(file, 'utf8')) as { cases: BenchCase[] }).cases.map((c): SourcedCase => ({ ...c, file })),
+  );
   const unknown = args.cases.filter((n) => !all.some((c) => c.name === n));
   if (unknown.length > 0) throw new UsageError(`unknown case(s): ${unknown.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}`);
   const cases = args.cases.length > 0 ? all.filter((c) => args.cases.includes(c.name)) : all;
   ensureData(cases);
-  const rows: { case: string; ours: OurResult; sklearn: ReferenceResult | null }[] = [];
+  const rows: { case: string; ours: OurResult; sklearn: ReferenceResult | null; xgboost: ReferenceResult | null }[] = [];
   for (const c of cases) {
     const ours = await runOurs(c, args.threads);
     console.error(`${c.name}: ours ${ours.seconds.toFixed(2)} s, best ${ours.best_score.toFixed(5)} ${JSON.stringify(ours.best_params)}`);
-    let sklearn: ReferenceResult | null = null;
-    try {
-      sklearn = runReference(c, args.reference);
-      if (sklearn) console.error(`${c.name}: sklearn ${sklearn.seconds.toFixed(2)} s, best ${sklearn.best_score.toFixed(5)} ${JSON.stringify(sklearn.best_params)}`);
-    } catch (err) {
-      console.error(`${c.name}: reference failed: ${(err as Error).message}`);
-    }
-    rows.push({ case: c.name, ours, sklearn });
+    const reference = (engine: 'sklearn' | 'xgboost'): ReferenceResult | null => {
+      try {
+        const r = runReference(c, args.reference, engine);
+        if (r) console.error(`${c.name}: ${engine} ${r.seconds.toFixed(2)} s, best ${r.best_score.toFixed(5)} ${JSON.stringify(r.best_params)}`);
+        return r;
+      } catch (err) {
+        console.error(`${c.name}: ${engine} reference failed: ${(err as Error).message}`);
+        return null;
+      }
+    };
+    const sklearn = reference('sklearn');
+    const xgb = c.model_type === 'hist_gradient_boosting' && c.method === 'grid_search' ? reference('xgboost') : null;
+    rows.push({ case: c.name, ours, sklearn, xgboost: xgb });
   }
-  const header = ['case', 'ours (s)', 'sklearn (s)', 'sklearn/ours', 'ours cpu', 'sklearn cpu', 'cpu ratio', 'our best', 'sklearn best', 'diff'];
+  const header = ['case', 'ours (s)', 'sklearn (s)', 'sklearn/ours', 'ours cpu', 'sklearn cpu', 'cpu ratio', 'our best', 'sklearn best', 'diff', 'xgboost (s)', 'xgboost/ours', 'xgboost best'];
   const table = rows.map((r) => [
     r.case,
     fmt(r.ours.seconds, 2),
@@ -255,6 +269,9 @@ async function main(): Promise<void> {
     fmt(r.ours.best_score, 5),
     fmt(r.sklearn?.best_score, 5),
     r.sklearn ? fmt(r.ours.best_score - r.sklearn.best_score, 5) : '-',
+    fmt(r.xgboost?.seconds, 2),
+    r.xgboost ? fmt(r.xgboost.seconds / r.ours.seconds, 2) : '-',
+    fmt(r.xgboost?.best_score, 5),
   ]);
   const widths = header.map((h, j) => Math.max(h.length, ...table.map((t) => t[j].length)));
   const line = (cells: string[]): string => cells.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
