@@ -31,6 +31,12 @@ export async function api<T>(method: string, path: string, body?: unknown, token
   return (await response.json()) as T;
 }
 
+/** A page of a list endpoint: its items, and the total the X-Total-Count header gives. */
+export async function apiPage<T>(path: string): Promise<{ items: T[]; total: number }> {
+  const response = await request('GET', path);
+  return { items: (await response.json()) as T[], total: Number(response.headers.get('x-total-count') ?? 0) };
+}
+
 /** Downloads a response as a file (the export buttons: a plain link could not carry the token). */
 export async function download(path: string, filename: string): Promise<void> {
   const blob = await (await request('GET', path)).blob();
@@ -94,4 +100,59 @@ export interface RunStatus {
 export interface UiConfig {
   temporal_ui_url: string | null;
   temporal_namespace: string;
+}
+
+/** GET /tuning/runs/{id}: a run's summary with its direction (client studies may minimise) and evaluation. */
+export interface RunDetail extends RunSummary {
+  direction: 'maximize' | 'minimize';
+  evaluation: 'builtin' | 'client';
+  best_params: Record<string, ParamValue> | null;
+}
+
+export interface Dataset {
+  id: string;
+  name: string;
+  task_type: string;
+  n_samples: number;
+  n_features: number;
+  classes: string[] | null;
+  sample_name: string | null;
+  created_at: string;
+}
+
+export interface Experiment {
+  id: string;
+  name: string;
+  description: string | null;
+  dataset_id: string;
+  created_at: string;
+}
+
+export interface ModelRun {
+  id: string;
+  experiment_id: string;
+  model_type: string;
+  hyperparameters: Record<string, ParamValue>;
+  cv_folds: number;
+  scoring: string;
+  status: 'running' | 'completed' | 'failed';
+  metrics: { mean_score: number; std_score: number } | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface ScheduleSummary {
+  id: string;
+  schedule_id: string;
+  model_run_id: string;
+  spec: { cron?: string; interval_seconds?: number; jitter_seconds?: number; overlap_policy?: string };
+  created_at: string;
+  state: { paused: boolean; note: string | null } | null;
+  next_action_time?: string | null;
+}
+
+export interface Schedule extends ScheduleSummary {
+  config: { tuning_method?: string; n_iter?: number } & Record<string, unknown>;
+  tags: string[];
+  info: { num_actions_taken: number; next_action_times: string[] } | null;
 }

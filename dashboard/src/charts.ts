@@ -1,6 +1,7 @@
 /**
  * ECharts options of the run page's plots, from the trials (pure functions: the page draws them,
- * the browser tests count their points). Scores are maximised (scikit-learn's greater-is-better).
+ * the browser tests count their points). Scores are maximised (scikit-learn's greater-is-better),
+ * except in a client-evaluated study that minimises its value.
  */
 import type { ParamValue, Trial } from './api';
 
@@ -27,7 +28,12 @@ export function paramAxes(trials: readonly Trial[]): ParamAxis[] {
 }
 
 const tooltip = { trigger: 'item' as const };
-/** Above this many items a series is drawn in ECharts' large mode (one batched path, no per-point hover). */
+/**
+ * Above this many items a series is drawn in ECharts' large mode (one batched path, no per-point
+ * hover). Every series is drawn in one pass (`progressive: 0`): ECharts' default progressive
+ * rendering of big series repaints the canvas frame after frame, which cost about twice the CPU
+ * time to a fully drawn page of 5,000 trials (bench/dashboard.ts).
+ */
 const LARGE = 2000;
 
 /** [min, max] of the values, or [0, 1] when there are none (a run that has not scored yet). */
@@ -36,11 +42,19 @@ function extent(values: readonly number[]): [number, number] {
   return values.reduce<[number, number]>(([min, max], v) => [Math.min(min, v), Math.max(max, v)], [Infinity, -Infinity]);
 }
 
-/** Each completed trial's score, and the best score so far at each trial. */
-export function historyOption(trials: readonly Trial[], scoring: string) {
+export type Direction = 'maximize' | 'minimize';
+
+/** Each completed trial's [number, score], and the best score so far at each (lowest when minimising). */
+function history(trials: readonly Trial[], direction: Direction) {
   const points = completed(trials).map((t) => [t.number, t.mean_score!]);
-  let best = -Infinity;
-  const bestSoFar = points.map(([number, score]) => [number, (best = Math.max(best, score))]);
+  const better = direction === 'minimize' ? Math.min : Math.max;
+  let best = direction === 'minimize' ? Infinity : -Infinity;
+  return { points, bestSoFar: points.map(([number, score]) => [number, (best = better(best, score))]) };
+}
+
+/** Each completed trial's score, and the best score so far at each trial. */
+export function historyOption(trials: readonly Trial[], scoring: string, direction: Direction) {
+  const { points, bestSoFar } = history(trials, direction);
   return {
     animation: false,
     tooltip,
@@ -49,9 +63,31 @@ export function historyOption(trials: readonly Trial[], scoring: string) {
     xAxis: { type: 'value', name: 'Trial', nameLocation: 'middle', nameGap: 26, min: 0 },
     yAxis: { type: 'value', name: scoring, scale: true },
     series: [
-      { name: 'Score', type: 'scatter', symbolSize: 6, data: points, large: points.length > LARGE },
+      { name: 'Score', type: 'scatter', symbolSize: 6, data: points, large: points.length > LARGE, progressive: 0 },
       { name: 'Best so far', type: 'line', step: 'end', showSymbol: false, data: bestSoFar, color: '#cf1124' },
     ],
+  };
+}
+
+const RUN_COLOURS = ['#2680c2', '#de911d'];
+
+/** Two runs' histories on one chart: each run's scores and its best-so-far line, in its colour. */
+export function compareOption(runs: readonly { label: string; trials: readonly Trial[]; direction: Direction }[], scoring: string) {
+  const series = runs.flatMap((run, i) => {
+    const { points, bestSoFar } = history(run.trials, run.direction);
+    return [
+      { name: run.label, type: 'scatter', symbolSize: 5, data: points, color: RUN_COLOURS[i], large: points.length > LARGE, progressive: 0, itemStyle: { opacity: 0.5 } },
+      { name: `${run.label} best`, type: 'line', step: 'end', showSymbol: false, data: bestSoFar, color: RUN_COLOURS[i], lineStyle: { width: 2 } },
+    ];
+  });
+  return {
+    animation: false,
+    tooltip,
+    legend: { data: series.map((s) => s.name), top: 0 },
+    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: 'value', name: 'Trial', nameLocation: 'middle', nameGap: 26, min: 0 },
+    yAxis: { type: 'value', name: scoring, scale: true },
+    series,
   };
 }
 
@@ -72,7 +108,7 @@ export function parallelOption(trials: readonly Trial[], scoring: string) {
       {
         type: 'parallel',
         lineStyle: { width: 1, opacity: 0.6 },
-        progressive: 1000,
+        progressive: 0,
         data: done.map((t) => [...axes.map((axis) => axis.coordinate(t.params[axis.name])), t.mean_score!]),
       },
     ],
@@ -101,6 +137,7 @@ export function sliceOption(trials: readonly Trial[], scoring: string) {
       yAxisIndex: i,
       symbolSize: 5,
       large: done.length > LARGE,
+      progressive: 0,
       data: done.map((t) => [axis.coordinate(t.params[axis.name]), t.mean_score!, t.number]),
     })),
   };
@@ -138,6 +175,8 @@ export function contourOption(trials: readonly Trial[], params: readonly [string
         name: 'Trials',
         type: 'scatter',
         symbolSize: 4,
+        large: done.length > LARGE,
+      progressive: 0,
         itemStyle: { color: '#de911d' },
         // Spread within the cell, so trials in one cell do not all fall on one point.
         data: done.map((t) => [...bins.map((b, i) => b.index(t.params[axes[i].name]) + b.offset(t.params[axes[i].name])), t.mean_score!, t.number]),
@@ -165,10 +204,11 @@ function binning(axis: ParamAxis, trials: readonly Trial[]) {
   };
 }
 
-/** Fold scores by fold, one line per trial; pruned trials (stopped after a few folds) in their own colour. */
-export function intermediateOption(trials: readonly Trial[], scoring: string) {
+/** Fold scores (a client's reported steps) one line per trial; pruned trials (stopped after a few steps) in their own colour. */
+export function intermediateOption(trials: readonly Trial[], scoring: string, step: string) {
   const line = (t: Trial) => ({ coords: t.scores.map((score, fold) => [fold, score]), trial: t.number });
-  const withSteps = trials.filter((t) => t.scores.length > 0);
+  // A line needs two steps (ECharts cannot draw a one-point polyline); a single value is in the history plot.
+  const withSteps = trials.filter((t) => t.scores.length > 1);
   const large = withSteps.length > LARGE;
   const folds = Math.max(1, ...withSteps.map((t) => t.scores.length));
   // A lines series does not widen the axes to its data: the score axis gets its extent here.
@@ -178,11 +218,11 @@ export function intermediateOption(trials: readonly Trial[], scoring: string) {
     animation: false,
     legend: { data: ['Complete', 'Pruned'], top: 0 },
     grid: { left: 60, right: 20, top: 36, bottom: 40 },
-    xAxis: { type: 'value', name: 'Fold', nameLocation: 'middle', nameGap: 26, min: 0, max: folds - 1, interval: 1 },
+    xAxis: { type: 'value', name: step, nameLocation: 'middle', nameGap: 26, min: 0, max: folds - 1, interval: 1 },
     yAxis: { type: 'value', name: scoring, min: min - pad, max: max + pad, axisLabel: { formatter: (v: number) => v.toPrecision(3) } },
     series: [
-      { name: 'Complete', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large, lineStyle: { width: 1, opacity: 0.4, color: '#2680c2' }, data: withSteps.filter((t) => t.state === 'COMPLETE').map(line) },
-      { name: 'Pruned', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large, lineStyle: { width: 1.5, opacity: 0.8, color: '#cf1124' }, data: withSteps.filter((t) => t.state === 'PRUNED').map(line) },
+      { name: 'Complete', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large, progressive: 0, lineStyle: { width: 1, opacity: 0.4, color: '#2680c2' }, data: withSteps.filter((t) => t.state === 'COMPLETE').map(line) },
+      { name: 'Pruned', type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large, progressive: 0, lineStyle: { width: 1.5, opacity: 0.8, color: '#cf1124' }, data: withSteps.filter((t) => t.state === 'PRUNED').map(line) },
     ],
   };
 }

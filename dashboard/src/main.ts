@@ -1,12 +1,16 @@
 /**
- * The dashboard's pages, routed by the location hash: sign-in, the list of tuning runs (#/), and a
- * tuning run (#/runs/<id>). Browser tests and the benchmark read `window.dashboard`: the charts by
- * name, and `drawn`, the number of trials the run page has fully drawn (charts finished rendering).
+ * The dashboard's pages, routed by the location hash: sign-in; the lists of tuning runs (#/), data
+ * sets, experiments, model runs and schedules (#/datasets, …), each with its filters in the hash; a
+ * tuning run (#/runs/<id>), a model run (#/model-runs/<id>), a schedule (#/schedules/<id>) and two
+ * runs compared (#/compare/<id>/<id>). Browser tests and the benchmark read `window.dashboard`: the
+ * charts by name, and `drawn`, the number of trials the page has fully drawn (charts finished rendering).
  */
-import { ApiError, api, clearToken, getToken, setToken, type RunSummary, type UiConfig } from './api';
+import { ApiError, api, clearToken, getToken, setToken, type UiConfig } from './api';
+import { showCompare } from './compare';
 import { charts } from './echarts';
-import { fmtDate, fmtDuration, fmtScore, h } from './dom';
+import { h } from './dom';
 import { RunPage } from './run_page';
+import { showList, showModelRun, showSchedule } from './views';
 
 declare global {
   interface Window {
@@ -17,6 +21,9 @@ window.dashboard = { charts, drawn: null };
 
 const view = document.getElementById('view')!;
 const signOut = document.getElementById('sign-out')!;
+const nav = document.getElementById('nav')!;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const LISTS = ['', 'datasets', 'experiments', 'model-runs', 'schedules'];
 let current: { close(): void } | null = null;
 
 function showSignIn(message = ''): void {
@@ -46,77 +53,6 @@ function showSignIn(message = ''): void {
   );
 }
 
-const PAGE = 50;
-
-function showRunList(): { close(): void } {
-  const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
-  const filter = (name: string) => params.get(name) ?? '';
-  const status = h('select', { id: 'filter-status' }, ['', 'running', 'completed', 'failed'].map((s) => h('option', { value: s, selected: s === filter('status') }, s || 'any status')));
-  const method = h('select', { id: 'filter-method' }, ['', 'grid_search', 'random_search', 'bayesian'].map((m) => h('option', { value: m, selected: m === filter('method') }, m || 'any method')));
-  const tag = h('input', { id: 'filter-tag', placeholder: 'tag', value: filter('tag') });
-  const offset = Number(filter('offset')) || 0;
-  const apply = (nextOffset = 0) => {
-    const query = new URLSearchParams();
-    if (status.value) query.set('status', status.value);
-    if (method.value) query.set('method', method.value);
-    if (tag.value.trim()) query.set('tag', tag.value.trim());
-    if (nextOffset) query.set('offset', String(nextOffset));
-    location.hash = `#/?${query}`;
-  };
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  view.replaceChildren(
-    h('h1', {}, 'Tuning runs'),
-    h('form', { class: 'filters', onsubmit: (e: Event) => (e.preventDefault(), apply()) }, status, method, tag, h('button', { type: 'submit', id: 'apply-filters' }, 'Filter')),
-    body,
-  );
-  status.addEventListener('change', () => apply());
-  method.addEventListener('change', () => apply());
-
-  const query = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
-  for (const name of ['status', 'method', 'tag']) if (filter(name)) query.set(name, filter(name));
-  api<{ total: number; runs: RunSummary[] }>('GET', `/tuning/runs?${query}`)
-    .then(({ total, runs }) => {
-      const row = (run: RunSummary) =>
-        h(
-          'tr',
-          { class: 'link', dataset: { runId: run.tuning_run_id }, onclick: () => (location.hash = `#/runs/${run.tuning_run_id}`) },
-          h('td', {}, fmtDate(run.created_at)),
-          h('td', {}, `${run.dataset.name} / ${run.experiment.name}`),
-          h('td', {}, run.model_type),
-          h('td', {}, run.tuning_method),
-          h('td', {}, h('span', { class: `status ${run.status}` }, run.status)),
-          h('td', {}, fmtScore(run.best_score), run.best_of_model_run ? h('span', { class: 'best', title: 'best run of its model run' }, ' ★') : null),
-          h('td', {}, run.scoring ?? ''),
-          h('td', {}, run.n_iterations),
-          h('td', {}, fmtDuration(run.duration_seconds)),
-          h('td', {}, run.tags.map((t) => h('span', { class: 'tag' }, t))),
-        );
-      body.replaceChildren(
-        runs.length === 0
-          ? h('p', { class: 'muted', id: 'no-runs' }, 'No tuning runs match.')
-          : h(
-              'div',
-              { class: 'table-wrap' },
-              h(
-                'table',
-                { id: 'run-table' },
-                h('thead', {}, h('tr', {}, ['Created', 'Data set / experiment', 'Model', 'Method', 'Status', 'Best score', 'Scoring', 'Trials', 'Duration', 'Tags'].map((t) => h('th', {}, t)))),
-                h('tbody', {}, runs.map(row)),
-              ),
-            ),
-        h(
-          'div',
-          { class: 'pager' },
-          h('button', { disabled: offset === 0, onclick: () => apply(Math.max(0, offset - PAGE)) }, '‹ Newer'),
-          h('span', {}, `${total === 0 ? 0 : offset + 1}–${offset + runs.length} of ${total}`),
-          h('button', { disabled: offset + runs.length >= total, onclick: () => apply(offset + PAGE) }, 'Older ›'),
-        ),
-      );
-    })
-    .catch(showError);
-  return { close() {} };
-}
-
 function showError(err: unknown): void {
   if (err instanceof ApiError && err.status === 401) {
     clearToken();
@@ -132,9 +68,17 @@ async function route(): Promise<void> {
   window.dashboard.drawn = null;
   const signedIn = getToken() !== null;
   signOut.hidden = !signedIn;
+  nav.hidden = !signedIn;
   if (!signedIn) return showSignIn();
-  const run = /^#\/runs\/([0-9a-f-]{36})/.exec(location.hash);
-  current = run ? new RunPage(view, run[1], showError) : showRunList();
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0];
+  for (const link of nav.querySelectorAll('a')) link.classList.toggle('active', link.getAttribute('href') === `#/${path.split('/')[0]}`);
+  const [page, id, other] = path.split('/');
+  const uuid = (s: string | undefined) => s !== undefined && UUID.test(s);
+  if (page === 'runs' && uuid(id)) current = new RunPage(view, id, showError);
+  else if (page === 'compare' && uuid(id) && uuid(other)) current = showCompare(view, [id, other], showError);
+  else if (page === 'model-runs' && uuid(id)) showModelRun(view, id, showError);
+  else if (page === 'schedules' && uuid(id)) showSchedule(view, id, showError);
+  else showList(view, LISTS.includes(page) ? page : '', showError);
 }
 
 signOut.addEventListener('click', () => {

@@ -2,19 +2,24 @@
  * A tuning run: live progress (polled every 2 s while it runs), cancel and budget controls, the
  * Temporal Web UI link, exports, the plots and the trial table.
  */
-import { ApiError, api, download, type RunStatus, type Trial, type UiConfig } from './api';
+import { ApiError, api, download, type RunDetail, type RunStatus, type Trial, type UiConfig } from './api';
 import { completed, contourOption, historyOption, importanceOption, intermediateOption, paramAxes, parallelOption, sliceOption } from './charts';
 import { disposeCharts, draw, resizeCharts } from './echarts';
 import { fmtDuration, fmtScore, h } from './dom';
 import { TrialTable } from './table';
 
 const POLL_MS = 2000;
-/** Trials are scored by their mean cross-validation score, greater is better. */
-const SCORE_LABEL = 'mean CV score';
+
+interface Importance {
+  importances: Record<string, number>;
+  n_trials: number;
+}
 
 export class RunPage {
   private status: RunStatus | null = null;
   private trials: Trial[] = [];
+  /** Asked once: the direction and scoring the plots need, and the model run to link to. */
+  private readonly detail: Promise<RunDetail>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private polling = false;
@@ -41,6 +46,7 @@ export class RunPage {
     slice: h('div', { class: 'chart', id: 'chart-slice' }),
     contour: h('div', { class: 'chart tall', id: 'chart-contour' }),
     contourTitle: h('h2', {}, 'Contour'),
+    modelRunLink: h('a', { id: 'model-run-link' }, 'Its model run'),
     intermediate: h('div', { class: 'chart', id: 'chart-intermediate' }),
   };
 
@@ -50,10 +56,12 @@ export class RunPage {
     private readonly onError: (err: unknown) => void,
   ) {
     const e = this.el;
+    this.detail = api<RunDetail>('GET', `/tuning/runs/${id}`);
+    this.detail.catch(() => undefined);
     const card = (title: string | HTMLElement, ...children: HTMLElement[]) => h('section', { class: 'card' }, typeof title === 'string' ? h('h2', {}, title) : title, ...children);
     e.controls.append(e.cancel, e.nIter, e.timeBudget, e.budget);
     view.replaceChildren(
-      h('p', {}, h('a', { href: '#/' }, '‹ All tuning runs')),
+      h('p', {}, h('a', { href: '#/' }, '‹ All tuning runs'), ' · ', e.modelRunLink),
       e.title,
       h(
         'section',
@@ -73,7 +81,7 @@ export class RunPage {
       h('div', { class: 'grid2' }, card('Optimization history', e.history), card('Parameter importance (fANOVA)', e.importance, e.importanceNote)),
       card('Parallel coordinates', e.parallel),
       card('Slice', e.slice),
-      h('div', { class: 'grid2' }, card(e.contourTitle, e.contour), card('Intermediate values (fold scores; pruned in red)', e.intermediate)),
+      h('div', { class: 'grid2' }, card(e.contourTitle, e.contour), card('Intermediate values (fold scores or reported steps; pruned in red)', e.intermediate)),
       this.table.element,
     );
     e.cancel.addEventListener('click', () => this.act(api('POST', `/tuning/tune/${id}/cancel`, { reason: 'cancelled from the dashboard' }), 'Cancellation requested.'));
@@ -127,9 +135,12 @@ export class RunPage {
     if (this.closed) return;
     this.showStatus();
     if (first || before?.status !== this.status.status || before?.progress.evaluated !== this.status.progress.evaluated) {
+      // Asked together: the importance (a forest fitted on the server) is computed while the trials travel and draw.
+      const importance = api<Importance>('GET', `/tuning/tune/${this.id}/importance`);
+      importance.catch(() => undefined);
       this.trials = (await api<{ trials: Trial[] }>('GET', `/tuning/tune/${this.id}/trials`)).trials;
       // Not awaited: polling goes on while the plots render (a later draw supersedes this one).
-      if (!this.closed) this.drawAll().catch(this.onError);
+      if (!this.closed) this.drawAll(importance).catch(this.onError);
     }
   }
 
@@ -149,20 +160,23 @@ export class RunPage {
     if (s.status === 'failed' && s.error) e.message.textContent = `Failed: ${s.error}`;
   }
 
-  private async drawAll(): Promise<void> {
+  private async drawAll(importance: Promise<Importance>): Promise<void> {
     const trials = this.trials;
-    const scoring = SCORE_LABEL;
+    const detail = await this.detail;
+    // Built-in evaluation scores by the mean cross-validation score; a client study by its reported value.
+    const scoring = detail.evaluation === 'client' ? 'value' : `mean CV ${detail.scoring ?? 'score'}`;
+    this.el.modelRunLink.href = `#/model-runs/${detail.model_run_id}`;
     const e = this.el;
     const axes = paramAxes(completed(trials));
     const rows = Math.ceil(axes.length / 3);
     e.slice.style.height = `${Math.max(1, rows) * 260}px`;
     this.table.update(trials);
     const drawn = [
-      draw('history', e.history, historyOption(trials, scoring)),
+      draw('history', e.history, historyOption(trials, scoring, detail.direction)),
       draw('parallel', e.parallel, parallelOption(trials, scoring)),
       draw('slice', e.slice, sliceOption(trials, scoring)),
-      draw('intermediate', e.intermediate, intermediateOption(trials, scoring)),
-      this.drawImportanceAndContour(axes.map((a) => a.name), scoring),
+      draw('intermediate', e.intermediate, intermediateOption(trials, scoring, detail.evaluation === 'client' ? 'Step' : 'Fold')),
+      this.drawImportanceAndContour(importance, axes.map((a) => a.name), scoring),
     ];
     await Promise.all(drawn);
     if (trials === this.trials && !this.closed) {
@@ -172,10 +186,10 @@ export class RunPage {
   }
 
   /** Importance first: the contour shows the two most important parameters. */
-  private async drawImportanceAndContour(params: string[], scoring: string): Promise<void> {
+  private async drawImportanceAndContour(importance: Promise<Importance>, params: string[], scoring: string): Promise<void> {
     let ranked = params;
     try {
-      const { importances, n_trials } = await api<{ importances: Record<string, number>; n_trials: number }>('GET', `/tuning/tune/${this.id}/importance`);
+      const { importances, n_trials } = await importance;
       ranked = Object.keys(importances).sort((a, b) => importances[b] - importances[a]);
       this.el.importanceNote.textContent = `Over ${n_trials} completed trials; sums to 1.`;
       await draw('importance', this.el.importance, importanceOption(importances));

@@ -87,3 +87,34 @@ export async function startRun(h: Pick<Harness, 'baseUrl'>, token: string, body:
 export async function finishedRun(h: Pick<Harness, 'baseUrl'>, token: string, id: string) {
   return waitFor(() => call(h, 'GET', `/tuning/tune/${id}/status`, { token }), (r) => r.body.status !== 'running', 300_000);
 }
+
+/**
+ * A client-evaluated study run to its end by this process as the client: an external model run,
+ * trials asked for and told (x² + y, with y a category's cost) until the study says it is done.
+ */
+export async function clientStudy(h: Pick<Harness, 'baseUrl'>, token: string, direction: 'maximize' | 'minimize'): Promise<{ modelRunId: string; runId: string }> {
+  const post = async (path: string, body: unknown, status = 200) => {
+    const r = await call(h, 'POST', path, { token, body });
+    if (r.status !== status) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const dataset = await post('/datasets', { name: 'trained elsewhere', uri: 's3://bucket/train.parquet', task_type: 'regression' }, 201);
+  const experiment = await post('/experiments', { name: 'client study', dataset_id: dataset.id }, 201);
+  const modelRun = await post('/model-runs', { experiment_id: experiment.id, model_type: 'external', hyperparameters: { x: 0 }, scoring: 'loss' }, 201);
+  const runId = await startRun(h, token, {
+    model_run_id: modelRun.id,
+    evaluation: 'client',
+    direction,
+    tuning_method: 'bayesian',
+    param_distributions: { x: { type: 'float', low: -3, high: 3 }, kind: { type: 'categorical', choices: ['a', 'b'] } },
+    n_iter: 12,
+    seed: 4,
+  });
+  for (;;) {
+    const next = await post(`/tuning/tune/${runId}/suggest`, { count: 2, client_id: 'browser-test' });
+    if (next.done) break;
+    for (const trial of next.trials) await post(`/tuning/tune/${runId}/trials/${trial.number}/complete`, { value: trial.params.x ** 2 + (trial.params.kind === 'a' ? 0 : 0.5) });
+  }
+  await finishedRun(h, token, runId);
+  return { modelRunId: modelRun.id, runId };
+}

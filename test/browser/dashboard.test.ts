@@ -54,7 +54,7 @@ describe('a signed-in user', () => {
     expect(await page.$eval('#sign-in-error', (e) => e.textContent)).toContain('not valid');
 
     await signIn(page, origin, h.token);
-    const row = await page.$eval(`tr[data-run-id="${runId}"]`, (tr) => tr.textContent);
+    const row = await page.$eval(`tr[data-id="${runId}"]`, (tr) => tr.textContent);
     expect(row).toContain('bayesian');
     expect(row).toContain('completed');
     expect(row).toContain('browser-test');
@@ -64,7 +64,7 @@ describe('a signed-in user', () => {
     await page.goto(`${origin}/#/?status=failed`);
     await page.waitForSelector('#no-runs');
     await page.goto(`${origin}/#/?method=bayesian`);
-    await page.waitForSelector(`tr[data-run-id="${runId}"]`);
+    await page.waitForSelector(`tr[data-id="${runId}"]`);
   });
 
   test('a completed run: every chart has one point per trial it plots', async () => {
@@ -79,7 +79,7 @@ describe('a signed-in user', () => {
     expect(lengths.slice).toEqual(Array(params).fill(n));
     expect(lengths.importance).toEqual([Object.keys(importance.importances).length]);
     expect(lengths.contour[1]).toBe(n);
-    const pruned = trials.filter((t) => t.state === 'PRUNED' && t.scores.length > 0).length;
+    const pruned = trials.filter((t) => t.state === 'PRUNED' && t.scores.length > 1).length;
     expect(lengths.intermediate).toEqual([n, pruned]);
     expect(await page.$eval('#progress-evaluated', (e) => e.textContent)).toBe(`${trials.length} / ${trials.length}`);
   });
