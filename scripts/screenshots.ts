@@ -1,12 +1,13 @@
 /**
  * Regenerates docs/screenshots/*.png (`npm run screenshots`): starts the real service as the
  * integration tests do (fresh database, Temporal dev server, worker, API), tunes a random forest
- * twice, and photographs each view in headless Chromium.
+ * twice (and once more from a schedule), runs a client-evaluated study, and photographs each view
+ * in headless Chromium.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildDashboard, finishedRun, FOREST_SPACE, launchBrowser, modelRunFor, openRun, originOf, signIn, startRun } from '../test/browser/browser';
-import { call, startHarness } from '../test/integration/harness';
+import { buildDashboard, clientStudy, finishedRun, FOREST_SPACE, launchBrowser, modelRunFor, openRun, originOf, signIn, startRun } from '../test/browser/browser';
+import { call, startHarness, waitFor } from '../test/integration/harness';
 
 const OUT = path.resolve(__dirname, '../docs/screenshots');
 
@@ -33,6 +34,31 @@ async function main(): Promise<void> {
     await page.screenshot({ path: path.join(OUT, 'runs.png') });
     await openRun(page, origin, bayesId, trials);
     await page.screenshot({ path: path.join(OUT, 'run.png'), fullPage: true });
+
+    // The other views: lists, a model run with its runs, the two runs compared, a schedule and a client study.
+    const study = await clientStudy(h, h.token, 'minimize');
+    const schedule = await call(h, 'POST', '/tuning/schedules', {
+      token: h.token,
+      body: { model_run_id: modelRunId, tuning_method: 'random_search', param_distributions: FOREST_SPACE, n_iter: 10, cv_folds: 3, cron: '0 3 * * MON', tags: ['weekly'] },
+    });
+    await call(h, 'POST', `/tuning/schedules/${schedule.body.id}/trigger`, { token: h.token, body: {} });
+    const scheduled = await waitFor(() => call(h, 'GET', `/tuning/runs?tag=schedule:${schedule.body.id}`, { token: h.token }), (r) => r.body.runs.length === 1);
+    await finishedRun(h, h.token, scheduled.body.runs[0].tuning_run_id);
+    const shoot = async (hash: string, name: string, selector: string) => {
+      await page.goto(`${origin}/#/${hash}`);
+      await page.waitForSelector(selector);
+      await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+    };
+    await shoot('datasets', 'datasets', '#dataset-table');
+    await shoot('model-runs', 'model-runs', '#model-run-table');
+    await shoot(`model-runs/${modelRunId}`, 'model-run', '#run-table');
+    await shoot(`schedules/${schedule.body.id}`, 'schedule', '#run-table');
+    await page.goto(`${origin}/#/compare/${randomId}/${bayesId}`);
+    await page.waitForFunction(() => (globalThis as unknown as { dashboard: { drawn: number | null } }).dashboard.drawn !== null);
+    await page.screenshot({ path: path.join(OUT, 'compare.png'), fullPage: true });
+    const studyTrials = (await call(h, 'GET', `/tuning/tune/${study.runId}/trials`, { token: h.token })).body.trials.length;
+    await openRun(page, origin, study.runId, studyTrials);
+    await page.screenshot({ path: path.join(OUT, 'study.png') });
 
     // A run in progress: the live counters and the plots filling in.
     const liveId = await tune({ tuning_method: 'random_search', n_iter: 200, parallelism: 1, batch_size: 1 });

@@ -131,17 +131,27 @@ export class RunPage {
 
   private async refresh(first: boolean): Promise<void> {
     const before = this.status;
+    // On opening, everything at once; later, the trials only when the status says they changed.
+    const data = first ? this.askTrials() : null;
     this.status = await api<RunStatus>('GET', `/tuning/tune/${this.id}/status`);
     if (this.closed) return;
     this.showStatus();
     if (first || before?.status !== this.status.status || before?.progress.evaluated !== this.status.progress.evaluated) {
-      // Asked together: the importance (a forest fitted on the server) is computed while the trials travel and draw.
-      const importance = api<Importance>('GET', `/tuning/tune/${this.id}/importance`);
-      importance.catch(() => undefined);
-      this.trials = (await api<{ trials: Trial[] }>('GET', `/tuning/tune/${this.id}/trials`)).trials;
+      const { trials, importance } = data ?? this.askTrials();
+      this.trials = await trials;
       // Not awaited: polling goes on while the plots render (a later draw supersedes this one).
       if (!this.closed) this.drawAll(importance).catch(this.onError);
     }
+  }
+
+  /** The trials and their importance, asked together: the server's forest is fitted while the trials travel and draw. */
+  private askTrials(): { trials: Promise<Trial[]>; importance: Promise<Importance> } {
+    const importance = api<Importance>('GET', `/tuning/tune/${this.id}/importance`);
+    const trials = api<{ trials: Trial[] }>('GET', `/tuning/tune/${this.id}/trials`).then((r) => r.trials);
+    // Awaited later (or never, when the page closes first): not an unhandled rejection meanwhile.
+    importance.catch(() => undefined);
+    trials.catch(() => undefined);
+    return { trials, importance };
   }
 
   private showStatus(): void {
