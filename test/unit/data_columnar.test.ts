@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { columnarHeader, readColumnar, writeColumnar } from '../../src/ml/data/columnar';
 import { readCsvStream } from '../../src/ml/data/csv_stream';
 import { checkEncoding, MAX_ONE_HOT_CATEGORIES, type EncodingOptions } from '../../src/ml/data/encoding';
 import { readParquetFile } from '../../src/ml/data/parquet';
-import type { ColumnTable } from '../../src/ml/data/table';
+import type { ColumnTable, TableOptions } from '../../src/ml/data/table';
 import { InvalidInputError } from '../../src/ml/types';
 
 const cls = { targetColumn: 'label', task: 'classification' as const };
@@ -50,7 +50,7 @@ describe('readCsvStream', () => {
   });
 
   test('errors name the field, the line and the column', async () => {
-    const error = (text: string, opts = cls) => readCsvStream(pieces(text, 4), opts).then(() => null, (e: InvalidInputError) => [e.field, e.reason]);
+    const error = (text: string, opts: TableOptions = cls) => readCsvStream(pieces(text, 4), opts).then(() => null, (e: InvalidInputError) => [e.field, e.reason]);
     expect(await error('a,label\n1,x\n2,\n')).toEqual(['csv', 'line 3, column "label": missing target value']);
     expect(await error('x,y\n1,2\n2,two\n', reg)).toEqual(['csv', 'line 3, column "y": regression target "two" is not a number']);
     expect(await error('x,y\n1,2\n3,4,5\n', reg)).toEqual(['csv', 'line 3: expected 2 fields, found 3']);
@@ -101,16 +101,16 @@ describe('readParquetFile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('numeric, string and null values; errors name the parquet field', async () => {
-    const { parquetWriteFile } = await import('hyparquet-writer');
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
     const filename = join(dir, 'small.parquet');
-    parquetWriteFile({
-      filename,
+    const written = parquetWriteBuffer({
       columnData: [
         { name: 'x', data: [1.5, null, 3, 4], type: 'DOUBLE', nullable: true },
         { name: 'city', data: ['b', 'a', null, 'b'], type: 'STRING', nullable: true },
         { name: 'y', data: [0.5, 1, 2, 3], type: 'DOUBLE' },
       ],
     });
+    writeFileSync(filename, new Uint8Array(written));
     const table = await readParquetFile(filename, reg);
     expect(table.features.map((c) => [c.name, c.type, c.missing])).toEqual([
       ['x', 'numeric', 1],

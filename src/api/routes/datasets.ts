@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { Router, type Request } from 'express';
@@ -47,12 +47,15 @@ async function* bodyStream(req: Request, limit: number, inflatedLimit: number): 
   if (encoding !== 'identity') {
     const decompress = DECOMPRESSORS[encoding];
     if (!decompress) throw new HttpError(415, `unsupported Content-Encoding "${encoding}"; use gzip, deflate, br or none`);
-    source = pipeline(req, decompress(), () => {});
+    const inflating = decompress();
+    req.on('error', (err) => inflating.destroy(err));
+    source = req.pipe(inflating);
     max = Math.min(limit, inflatedLimit);
   }
   let bytes = 0;
   try {
-    for await (const chunk of source) {
+    // An early stop must not destroy the request: the error's answer goes out on its socket.
+    for await (const chunk of source.iterator({ destroyOnReturn: source !== req })) {
       bytes += (chunk as Buffer).length;
       if (bytes > max) throw new HttpError(413, `request body too large: the limit for this request is ${max} bytes, counted after any decompression`);
       yield chunk as Buffer;
@@ -60,6 +63,10 @@ async function* bodyStream(req: Request, limit: number, inflatedLimit: number): 
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith('Z_')) throw new HttpError(400, 'corrupt compressed body: it does not decode with its Content-Encoding');
     throw err;
+  } finally {
+    // After an early stop, the rest of the body is read off and dropped (as the body parsers do): a client still sending it would not read the answer.
+    req.unpipe();
+    req.resume();
   }
 }
 
