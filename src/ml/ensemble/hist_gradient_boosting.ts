@@ -100,7 +100,8 @@ function rowsChecksum(rows: Uint32Array): number {
 function cachedBins(data: Dataset, key: Uint32Array, variant: string, rows: Uint32Array, maxBins: number, seed: number): Binned {
   let byVariant = binCache.get(key);
   if (byVariant === undefined) binCache.set(key, (byVariant = new Map()));
-  const id = `${maxBins}:${seed}:${variant}`;
+  // The seed matters only when the thresholds come from a random subsample.
+  const id = `${maxBins}:${rows.length > BINNING_SUBSAMPLE ? seed : '-'}:${variant}`;
   const checksum = rowsChecksum(rows);
   const hit = byVariant.get(id);
   if (hit !== undefined && hit.data === data && hit.checksum === checksum) return hit.binned;
