@@ -12,6 +12,7 @@ import { listExperimentsQuery } from './routes/experiments';
 import { bestQuery, listModelRunsQuery } from './routes/model_runs';
 import { createScheduleSchema, listSchedulesQuery, triggerScheduleSchema, updateScheduleSchema } from './routes/schedules';
 import { createTokenSchema } from './routes/tokens';
+import { CATEGORICAL_ENCODINGS, IMPUTATIONS } from '../ml/data/encoding';
 import {
   budgetSchema,
   cancelSchema,
@@ -69,6 +70,15 @@ const datasetSchema = registry.register(
     sample_name: z.string().nullable(),
     /** A reference data set (for client-evaluated studies): where the user's code reads it; no content is stored. */
     uri: z.string().nullable(),
+    /** Uploads: how string columns are encoded and missing values imputed (null for samples and references). */
+    categorical_encoding: z.union([z.enum(CATEGORICAL_ENCODINGS), z.null()]),
+    impute: z.union([z.enum(IMPUTATIONS), z.null()]),
+    /** Uploads: each feature column as read, before encoding: its type, number of categories and missing values. */
+    feature_columns: z
+      .array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']), n_categories: z.number().int().optional(), missing: z.number().int() }))
+      .nullable(),
+    /** Uploads: bytes in the data-set store (columnar form). */
+    storage_bytes: z.number().int().nullable(),
     created_at: timestamp,
   }),
 );

@@ -13,6 +13,10 @@ export const datasetView = (d: Dataset) => ({
   classes: d.classes,
   sample_name: d.sampleName,
   uri: d.uri,
+  categorical_encoding: d.categoricalEncoding,
+  impute: d.impute,
+  feature_columns: d.featureColumns,
+  storage_bytes: d.storageBytes,
   created_at: d.createdAt,
 });
 
