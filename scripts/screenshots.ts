@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   try {
     const modelRunId = await modelRunFor(h, h.token);
     const tune = (body: Record<string, unknown>) => startRun(h, h.token, { model_run_id: modelRunId, param_distributions: FOREST_SPACE, cv_folds: 3, seed: 3, ...body });
-    const randomId = await tune({ tuning_method: 'random_search', n_iter: 20, tags: ['baseline'] });
+    // Another seed than the Bayesian run's, whose first trials are random too: the comparison shows two paths.
+    const randomId = await tune({ tuning_method: 'random_search', n_iter: 20, tags: ['baseline'], seed: 8 });
     await finishedRun(h, h.token, randomId);
     const bayesId = await tune({ tuning_method: 'bayesian', n_iter: 40, pruner: 'median', tags: ['tpe', 'pruned'] });
     await finishedRun(h, h.token, bayesId);
@@ -44,14 +45,14 @@ async function main(): Promise<void> {
     await call(h, 'POST', `/tuning/schedules/${schedule.body.id}/trigger`, { token: h.token, body: {} });
     const scheduled = await waitFor(() => call(h, 'GET', `/tuning/runs?tag=schedule:${schedule.body.id}`, { token: h.token }), (r) => r.body.runs.length === 1);
     await finishedRun(h, h.token, scheduled.body.runs[0].tuning_run_id);
-    const shoot = async (hash: string, name: string, selector: string) => {
+    const shoot = async (hash: string, name: string, ...selectors: string[]) => {
       await page.goto(`${origin}/#/${hash}`);
-      await page.waitForSelector(selector);
+      for (const selector of selectors) await page.waitForSelector(selector);
       await page.screenshot({ path: path.join(OUT, `${name}.png`) });
     };
     await shoot('datasets', 'datasets', '#dataset-table');
     await shoot('model-runs', 'model-runs', '#model-run-table');
-    await shoot(`model-runs/${modelRunId}`, 'model-run', '#run-table');
+    await shoot(`model-runs/${modelRunId}`, 'model-run', '#run-table', '#model-run-schedules ul.schedules');
     await shoot(`schedules/${schedule.body.id}`, 'schedule', '#run-table');
     await page.goto(`${origin}/#/compare/${randomId}/${bayesId}`);
     await page.waitForFunction(() => (globalThis as unknown as { dashboard: { drawn: number | null } }).dashboard.drawn !== null);

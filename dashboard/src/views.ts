@@ -243,7 +243,7 @@ export function showModelRun(view: HTMLElement, id: string, onError: (err: unkno
   const runs = h('div');
   const picked = h('p', { class: 'muted', id: 'compare-hint' }, 'Tick two runs to compare them.');
   const compare = h('button', { id: 'compare-runs', disabled: true }, 'Compare');
-  const schedules = h('div');
+  const schedules = h('div', { id: 'model-run-schedules' }, h('p', { class: 'muted' }, 'Loading…'));
   view.replaceChildren(h('p', {}, h('a', { href: '#/model-runs' }, '‹ All model runs')), h('h1', {}, `Model run ${short(id)}`), details, h('section', { class: 'card' }, h('h2', {}, 'Tuning runs'), h('div', { class: 'actions' }, compare, picked), runs), h('section', { class: 'card' }, h('h2', {}, 'Schedules'), schedules));
   api<ModelRun>('GET', `/model-runs/${id}`)
     .then((m) =>
@@ -289,7 +289,7 @@ export function showModelRun(view: HTMLElement, id: string, onError: (err: unkno
   api<ScheduleSummary[]>('GET', `/tuning/schedules?model_run_id=${id}`)
     .then((items) =>
       schedules.replaceChildren(
-        items.length === 0 ? h('p', { class: 'muted' }, 'No schedules.') : h('ul', {}, items.map((s) => h('li', {}, h('a', { href: `#/schedules/${s.id}` }, s.schedule_id), ` · ${describeSpec(s.spec)}`))),
+        items.length === 0 ? h('p', { class: 'muted' }, 'No schedules.') : h('ul', { class: 'schedules' }, items.map((s) => h('li', {}, h('a', { href: `#/schedules/${s.id}` }, s.schedule_id), ` · ${describeSpec(s.spec)}`))),
       ),
     )
     .catch(onError);
