@@ -69,7 +69,16 @@ async function startWorkers(h: Harness, count: number): Promise<ChildProcess[]> 
     const identities = new Set((pollers ?? []).map((p) => p.identity));
     return children.every((child) => identities.has(`${child.pid}@${os.hostname()}`));
   };
-  await waitFor(async () => ({ status: 200, body: await polling() }), (r) => r.body, 120_000);
+  try {
+    await waitFor(async () => {
+      const dead = children.find((child) => child.exitCode !== null || child.signalCode !== null);
+      if (dead) throw new Error(`worker ${dead.pid} exited (code ${dead.exitCode}, signal ${dead.signalCode}) before it polled`);
+      return { status: 200, body: await polling() };
+    }, (r) => r.body, 120_000);
+  } catch (err) {
+    await stopWorkers(children);
+    throw err;
+  }
   return children;
 }
 
@@ -159,15 +168,19 @@ async function main(): Promise<void> {
   await h.worker.shutdown();
   try {
     const setup = await startWorkers(h, 1);
-    const dataset = await call(h, 'POST', '/datasets', { token: h.token, body: { sample: 'breast_cancer' } });
-    const experiment = await call(h, 'POST', '/experiments', { token: h.token, body: { name: 'scale', dataset_id: dataset.body.id } });
-    const modelRun = await call(h, 'POST', '/model-runs', {
-      token: h.token,
-      body: { experiment_id: experiment.body.id, model_type: 'random_forest', hyperparameters: { n_estimators: Number(args['n-estimators']) } },
-    });
-    const modelRunId: string = modelRun.body.id;
-    await waitFor(() => call(h, 'GET', `/model-runs/${modelRunId}`, { token: h.token }), (r) => r.body.status !== 'running');
-    await stopWorkers(setup);
+    let modelRunId: string;
+    try {
+      const dataset = await call(h, 'POST', '/datasets', { token: h.token, body: { sample: 'breast_cancer' } });
+      const experiment = await call(h, 'POST', '/experiments', { token: h.token, body: { name: 'scale', dataset_id: dataset.body.id } });
+      const modelRun = await call(h, 'POST', '/model-runs', {
+        token: h.token,
+        body: { experiment_id: experiment.body.id, model_type: 'random_forest', hyperparameters: { n_estimators: Number(args['n-estimators']) } },
+      });
+      modelRunId = modelRun.body.id;
+      await waitFor(() => call(h, 'GET', `/model-runs/${modelRunId}`, { token: h.token }), (r) => r.body.status !== 'running');
+    } finally {
+      await stopWorkers(setup);
+    }
 
     const one = await measure(h, modelRunId, 1);
     const two = await measure(h, modelRunId, 2);
