@@ -9,8 +9,8 @@
  * the rows and scored (accuracy) on the last third — ours in this process with T threads
  * (setFitThreads: histograms over row chunks on helper threads), then scikit-learn 1.2
  * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run. Prints wall
- * seconds, accuracy, and the ratios reference / ours (above 1: ours faster). Wall times on a
- * shared machine are noisy: compare ratios within one run.
+ * seconds, CPU seconds (all threads), accuracy, and the wall-time ratios reference / ours (above 1:
+ * ours faster). Wall times on a shared machine are noisy: compare ratios within one run.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -27,6 +27,8 @@ const USAGE = 'Usage: npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--t
 
 interface Timing {
   seconds: number;
+  /** CPU seconds of the fit, every thread of the process included. */
+  cpu_seconds: number;
   accuracy: number;
 }
 
@@ -77,19 +79,23 @@ function ours(data: Dataset, threads: number): Timing {
   const test = Uint32Array.from({ length: data.nSamples - n }, (_, i) => n + i);
   setFitThreads(threads);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const model = new HistGradientBoostingClassifier({ max_iter: 100, max_leaf_nodes: 31, learning_rate: 0.1, early_stopping: false, random_state: 0 });
   model.fit(data, train);
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
   const pred = model.predict(data, test);
   let correct = 0;
   for (let i = 0; i < test.length; i++) if (pred[i] === data.y[test[i]]) correct++;
-  return { seconds, accuracy: correct / test.length };
+  return { seconds, cpu_seconds: (used.user + used.system) / 1e6, accuracy: correct / test.length };
 }
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   fs.mkdirSync(DATA_DIR, { recursive: true });
-  const lines: string[][] = [['rows', 'ours (s)', 'sklearn (s)', 'xgboost (s)', 'sklearn/ours', 'xgboost/ours', 'our acc', 'sklearn acc', 'xgboost acc']];
+  const lines: string[][] = [
+    ['rows', 'ours (s)', 'sklearn (s)', 'xgboost (s)', 'sklearn/ours', 'xgboost/ours', 'ours cpu', 'sklearn cpu', 'xgboost cpu', 'our acc', 'sklearn acc', 'xgboost acc'],
+  ];
   for (const rows of args.rows) {
     reference(rows, args.features, args.threads, false);
     const mine = ours(load(rows, args.features), args.threads);
@@ -101,6 +107,7 @@ function main(): void {
     lines.push([
       String(rows), f(mine.seconds, 2), f(sk?.seconds, 2), f(xgb?.seconds, 2),
       f(sk && sk.seconds / mine.seconds, 2), f(xgb && xgb.seconds / mine.seconds, 2),
+      f(mine.cpu_seconds, 1), f(sk?.cpu_seconds, 1), f(xgb?.cpu_seconds, 1),
       f(mine.accuracy, 4), f(sk?.accuracy, 4), f(xgb?.accuracy, 4),
     ]);
   }
