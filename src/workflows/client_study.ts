@@ -36,12 +36,13 @@ const samplerRetry: RetryPolicy = { initialInterval: '200 milliseconds', backoff
 /** A client waiting for its suggestion: a local activity saves the round trip of scheduling one. */
 const { suggestCandidates: sampleNow } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: samplerRetry });
 /**
- * Work nobody waits for (sampling ahead, writing closed trials): activities, as a local one
- * would hold the workflow task open, and every update arriving meanwhile, until it ends.
+ * Work no client waits for (sampling ahead, writing closed trials): activities, as a local one
+ * would hold the workflow task open, and every update arriving meanwhile, until it ends. Short
+ * timeouts: an attempt lost with a crashed worker is retried (or, sampling ahead, given up) soon.
  */
-const { suggestCandidates: sampleQueued } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: samplerRetry });
+const { suggestCandidates: sampleQueued } = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
 const { recordClientTrials } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes: ['RunClosedError', 'RecordNotFoundError'] },
 });
 /** Suggestions whose client ids set how many trials a bayesian study samples ahead. */
@@ -73,7 +74,7 @@ export class ClientStudy {
   private unrecorded: TrialResult[];
   /** A bayesian study's next parameters, sampled while its clients work; numbered when handed out. */
   private ready: Params[] = [];
-  /** The sample ahead in flight, if any (see `sampleAhead`). */
+  /** The sample ahead in flight, if any (see `sampleAhead`); nobody waits for it. */
   private sampling: Promise<void> | undefined;
   /** Client ids of the latest suggestions. */
   private readonly askers: string[] = [];
@@ -212,7 +213,7 @@ export class ClientStudy {
 
   /** Whether the study can continue as new now (no operation half done; a sample ahead is dropped). */
   quiet(): boolean {
-    return this.queued === 0 && this.sampling === undefined && allHandlersFinished();
+    return this.queued === 0 && allHandlersFinished();
   }
 
   /**
@@ -262,7 +263,6 @@ export class ClientStudy {
   /** `count` new trials: a grid's or random search's next ones, or the sampler's (sampled ahead when it could). */
   private async fresh(count: number): Promise<Candidate[]> {
     if (this.host.config.tuning_method !== 'bayesian') return this.host.plan(count, this.pending());
-    if (this.ready.length < count) await this.sampling;
     if (this.ready.length < count) {
       this.ready.push(...(await sampleNow({ ...this.host.samplerInput(count - this.ready.length, this.ready.length, this.pending()), recent: this.unrecorded })));
     }
@@ -277,8 +277,10 @@ export class ClientStudy {
    */
   private sampleAhead(): void {
     if (this.host.config.tuning_method !== 'bayesian' || this.sampling || this.retry.length > 0 || this.host.stopReason() !== undefined) return;
-    const wanted = Math.min(new Set(this.askers).size, this.host.remaining(this.retried)) - this.ready.length;
-    if (wanted <= 0) return;
+    const target = Math.min(new Set(this.askers).size, this.host.remaining(this.retried));
+    // Refilled from half full: one activity samples for several suggestions.
+    if (this.ready.length * 2 > target || this.ready.length >= target) return;
+    const wanted = target - this.ready.length;
     const input: SuggestInput = { ...this.host.samplerInput(wanted, this.ready.length, this.pending()), recent: this.unrecorded };
     this.sampling = sampleQueued(input)
       // On failure, a suggestion samples for itself.
