@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { completeModelRun, failModelRun } from '../db/model_runs';
 import { completeTuningRun, failTuningRun, getTuningRunOutcome, listTrials, markTuningRunStarted, recordTrials } from '../db/tuning_runs';
 import { RunClosedError } from '../db/errors';
+import { computeAndStoreImportance } from '../db/run_importance';
 import { EXTERNAL_MODEL_TYPE, TuningStatus } from '../entities/enums';
 import { buildResults } from './results';
 import { trialDuration, trialsEvaluated, tuningRunsCompleted, tuningRunsFailed } from '../metrics';
@@ -283,6 +284,10 @@ export function createActivities({ orm, pool, datasets, workerIdentity }: Activi
      * written and the row's own outcome is returned, so the workflow reports what the table says.
      */
     async finishTuningRun(input: FinishInput): Promise<FinishedRun> {
+      // Stored before the run reads as final, so its dashboard need not fit the forest; on failure the API computes it when asked.
+      await computeAndStoreImportance(orm.em.fork(), input.tuningRunId).catch((err: unknown) =>
+        log.warn('parameter importance not stored', { tuningRunId: input.tuningRunId, error: err instanceof Error ? err.message : String(err) }),
+      );
       const results = buildResults(await listTrials(orm, input.tuningRunId), input.config, input.tuningTime);
       const options = { stopReason: input.stopReason };
       let written: boolean;

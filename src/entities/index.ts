@@ -6,6 +6,7 @@ export { Experiment, ExperimentSchema } from './Experiment';
 export { ModelRun, ModelRunSchema, type ModelRunMetrics, type ModelRunError } from './ModelRun';
 export { TuningRun, TuningRunSchema } from './TuningRun';
 export { TuningTrial, TuningTrialSchema } from './TuningTrial';
+export { TuningRunImportance, TuningRunImportanceSchema } from './TuningRunImportance';
 export { TuningSchedule, TuningScheduleSchema, type TuningScheduleSpec } from './TuningSchedule';
 
 import { UserSchema } from './User';
@@ -15,6 +16,7 @@ import { ExperimentSchema } from './Experiment';
 import { ModelRunSchema } from './ModelRun';
 import { TuningRunSchema } from './TuningRun';
 import { TuningTrialSchema } from './TuningTrial';
+import { TuningRunImportanceSchema } from './TuningRunImportance';
 import { TuningScheduleSchema } from './TuningSchedule';
 
 /** Every entity schema, for the ORM configuration. */
@@ -26,5 +28,6 @@ export const ENTITIES = [
   ModelRunSchema,
   TuningRunSchema,
   TuningTrialSchema,
+  TuningRunImportanceSchema,
   TuningScheduleSchema,
 ];

@@ -8,6 +8,7 @@ import { Migration20261203000001_dataset_reference } from './Migration2026120300
 import { Migration20261203000100_api_token_expiry } from './Migration20261203000100_api_token_expiry';
 import { Migration20261204000200_trial_worker_identity } from './Migration20261204000200_trial_worker_identity';
 import { Migration20261204000300_dataset_columnar_storage } from './Migration20261204000300_dataset_columnar_storage';
+import { Migration20261204000400_tuning_run_importance } from './Migration20261204000400_tuning_run_importance';
 
 /**
  * Every migration, in order. Explicit (no globbing) so it works under ts-jest, tsx and compiled JS;
@@ -23,4 +24,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000100_api_token_expiry', class: Migration20261203000100_api_token_expiry },
   { name: 'Migration20261204000200_trial_worker_identity', class: Migration20261204000200_trial_worker_identity },
   { name: 'Migration20261204000300_dataset_columnar_storage', class: Migration20261204000300_dataset_columnar_storage },
+  { name: 'Migration20261204000400_tuning_run_importance', class: Migration20261204000400_tuning_run_importance },
 ];
