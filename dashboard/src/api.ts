@@ -62,6 +62,36 @@ export interface Trial {
   error?: string;
 }
 
+/** GET /tuning/tune/{id}/trials?format=columns: one array per field, in trial order. */
+interface TrialColumns {
+  number: number[];
+  params: Record<string, ParamValue[]>;
+  state: Trial['state'][];
+  scores: number[][];
+  mean_score: (number | null)[];
+  std_score: (number | null)[];
+  duration_seconds: number[];
+  created_at: string[];
+  error: (string | null)[];
+}
+
+/** A run's trials, fetched in the compact columnar form (a third of the bytes) and rebuilt as objects. */
+export async function runTrials(id: string): Promise<Trial[]> {
+  const { columns: c } = await api<{ columns: TrialColumns }>('GET', `/tuning/tune/${id}/trials?format=columns`);
+  const names = Object.keys(c.params);
+  return c.number.map((number, i) => ({
+    number,
+    params: Object.fromEntries(names.map((name) => [name, c.params[name][i]])),
+    state: c.state[i],
+    scores: c.scores[i],
+    mean_score: c.mean_score[i],
+    std_score: c.std_score[i],
+    duration_seconds: c.duration_seconds[i],
+    created_at: c.created_at[i],
+    ...(c.error[i] === null ? {} : { error: c.error[i]! }),
+  }));
+}
+
 export interface RunSummary {
   tuning_run_id: string;
   model_run_id: string;

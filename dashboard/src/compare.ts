@@ -1,5 +1,5 @@
 /** Two tuning runs side by side: their histories overlaid and their best parameters in one table. */
-import { api, type RunDetail, type Trial } from './api';
+import { api, runTrials, type RunDetail, type Trial } from './api';
 import { compareOption, completed } from './charts';
 import { disposeCharts, draw, resizeCharts } from './echarts';
 import { fmtScore, h } from './dom';
@@ -16,7 +16,7 @@ export function showCompare(view: HTMLElement, ids: [string, string], onError: (
   view.replaceChildren(h('h1', {}, 'Two tuning runs compared'), h('section', { class: 'card' }, h('h2', {}, 'Optimization history'), chart), h('section', { class: 'card' }, h('h2', {}, 'Best parameters'), table));
   window.addEventListener('resize', resizeCharts);
   let closed = false;
-  Promise.all(ids.map(async (id) => ({ run: await api<RunDetail>('GET', `/tuning/runs/${id}`), trials: (await api<{ trials: Trial[] }>('GET', `/tuning/tune/${id}/trials`)).trials })))
+  Promise.all(ids.map(async (id) => ({ run: await api<RunDetail>('GET', `/tuning/runs/${id}`), trials: await runTrials(id) })))
     .then(async (runs) => {
       if (closed) return;
       const label = ({ run }: (typeof runs)[number]) => `${run.tuning_run_id.slice(0, 8)} ${run.tuning_method}`;

@@ -2,7 +2,7 @@
  * A tuning run: live progress (polled every 2 s while it runs), cancel and budget controls, the
  * Temporal Web UI link, exports, the plots and the trial table.
  */
-import { ApiError, api, download, type RunDetail, type RunStatus, type Trial, type UiConfig } from './api';
+import { ApiError, api, download, runTrials, type RunDetail, type RunStatus, type Trial, type UiConfig } from './api';
 import { completed, contourOption, historyOption, importanceOption, intermediateOption, paramAxes, parallelOption, sliceOption } from './charts';
 import { disposeCharts, draw, resizeCharts } from './echarts';
 import { fmtDuration, fmtScore, h } from './dom';
@@ -147,7 +147,7 @@ export class RunPage {
   /** The trials and their importance, asked together: the server's forest is fitted while the trials travel and draw. */
   private askTrials(): { trials: Promise<Trial[]>; importance: Promise<Importance> } {
     const importance = api<Importance>('GET', `/tuning/tune/${this.id}/importance`);
-    const trials = api<{ trials: Trial[] }>('GET', `/tuning/tune/${this.id}/trials`).then((r) => r.trials);
+    const trials = runTrials(this.id);
     // Awaited later (or never, when the page closes first): not an unhandled rejection meanwhile.
     importance.catch(() => undefined);
     trials.catch(() => undefined);

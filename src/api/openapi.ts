@@ -213,6 +213,22 @@ const trialSchema = registry.register(
   }),
 );
 
+const trialColumnsSchema = registry.register(
+  'TrialColumns',
+  z.object({
+    number: z.array(z.number().int()),
+    params: z.record(z.array(paramValue)).openapi({ description: 'A column per parameter; null where a trial has no such parameter.' }),
+    state: z.array(z.enum(TRIAL_STATE_VALUES)),
+    scores: z.array(z.array(z.number())),
+    mean_score: z.array(z.number().nullable()),
+    std_score: z.array(z.number().nullable()),
+    duration_seconds: z.array(z.number()),
+    error: z.array(z.string().nullable()),
+    worker: z.array(z.string().nullable()),
+    created_at: z.array(timestamp),
+  }),
+);
+
 const budgetResponse = z.object({
   tuning_run_id: uuid,
   n_iter: z.number().int(),
@@ -431,13 +447,18 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: `${API}/tuning/tune/:id/trials`,
     tag: 'tuning',
-    summary: 'Every evaluated candidate with its fold scores (`?format=csv` or `json` for a download)',
-    query: z.object({ format: z.enum(['csv', 'json']).optional() }),
+    summary: 'Every evaluated candidate with its fold scores (`?format=csv` or `json` for a download, `columns` for the compact form)',
+    query: z.object({ format: z.enum(['csv', 'json', 'columns']).optional() }),
     responses: {
       200: {
-        description: 'Trials.',
+        description: 'Trials: a list of objects, or with `?format=columns` one array per field in trial order.',
         content: {
-          'application/json': { schema: z.object({ tuning_run_id: uuid, status: runStatus, trials: z.array(trialSchema) }) },
+          'application/json': {
+            schema: z.union([
+              z.object({ tuning_run_id: uuid, status: runStatus, trials: z.array(trialSchema) }),
+              z.object({ tuning_run_id: uuid, status: runStatus, columns: trialColumnsSchema }),
+            ]),
+          },
           'text/csv': { schema: z.string() },
         },
       },

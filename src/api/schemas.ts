@@ -178,5 +178,5 @@ export const trialNumberParam = z.coerce.number().int().min(0).max(1e9);
 export const trialsQuery = z.object({
   offset: z.coerce.number().int().min(0).max(1e9).default(0),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
-  format: z.enum(['json', 'csv']).optional(),
+  format: z.enum(['json', 'csv', 'columns']).optional(),
 });

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { warmStartMismatch } from '../../db/best_runs';
-import { failTuningRun, listTrials, recordBudgetChange, runningProgress } from '../../db/tuning_runs';
+import { failTuningRun, listTrials, recordBudgetChange, runningProgress, type StoredTrial } from '../../db/tuning_runs';
 import { TuningRun, TuningStatus } from '../../entities';
 import type { ServiceConfig } from '../../config';
 import { paramNames } from '../../ml/estimators';
@@ -138,6 +138,24 @@ function configOf(body: TuneRequest, checked: { space?: SearchSpace; total: numb
           retry_failed_trials: body.retry_failed_trials,
         }
       : {}),
+  };
+}
+
+/** Trials as one array per field (and per parameter: null where a trial has no such parameter), in trial order. */
+export function trialColumns(trials: readonly StoredTrial[]) {
+  const column = <T>(of: (t: StoredTrial) => T) => trials.map(of);
+  const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
+  return {
+    number: column((t) => t.number),
+    params: Object.fromEntries(names.map((name) => [name, column((t) => t.params[name] ?? null)])),
+    state: column((t) => t.state),
+    scores: column((t) => t.scores),
+    mean_score: column((t) => t.mean_score),
+    std_score: column((t) => t.std_score),
+    duration_seconds: column((t) => t.duration_seconds),
+    error: column((t) => t.error ?? null),
+    worker: column((t) => t.worker),
+    created_at: column((t) => t.created_at),
   };
 }
 
@@ -281,6 +299,8 @@ export function tuningRoutes({ orm, temporal, config }: ApiDeps): Router {
     // ?format=csv or json: a download (the dashboard's export).
     if (req.query.format === 'csv') return res.attachment(`trials-${run.id}.csv`).type('text/csv').send(trialsCsv(trials));
     if (req.query.format === 'json') res.attachment(`trials-${run.id}.json`);
+    // ?format=columns: the dashboard's compact form, without every trial repeating the field names.
+    if (req.query.format === 'columns') return res.json({ tuning_run_id: run.id, status: run.status, columns: trialColumns(trials) });
     res.json({ tuning_run_id: run.id, status: run.status, trials });
   });
 
