@@ -2,7 +2,7 @@
  * The client-evaluated mode of TuningWorkflow (config.evaluation = 'client'): the user's own code,
  * in any language, asks for trials and reports their scores through the study API, and this piece
  * of the workflow hands trials out, answers pruning questions, records completions and fails
- * trials whose client went silent. Everything else (planning candidates with the sampler, the
+ * trials whose client went silent. Everything else (numbering trials, the sampler's request, the
  * best trial, the stop rules, finishing) is the shared orchestration in tuning.ts.
  *
  * The operations are Temporal updates with validators, so a duplicate or late completion is
