@@ -75,7 +75,7 @@ interface TrialColumns {
   error: (string | null)[];
 }
 
-/** A run's trials, fetched in the compact columnar form (a third of the bytes) and rebuilt as objects. */
+/** A run's trials, fetched in the compact columnar form (three fifths of the bytes, quicker to serialise) and rebuilt as objects. */
 export async function runTrials(id: string): Promise<Trial[]> {
   const { columns: c } = await api<{ columns: TrialColumns }>('GET', `/tuning/tune/${id}/trials?format=columns`);
   const names = Object.keys(c.params);
