@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       results: { best_score: best, scoring_metric: 'accuracy', cv_folds: FOLDS, total_combinations: N_TRIALS, tuning_time: 3600 },
     });
     // As the workflow's finish does: the importance is stored before anyone opens the run.
-    await computeAndStoreImportance(em, run.id);
+    await computeAndStoreImportance(em, run.id, 300_000);
 
     const page = await browser.newPage();
     const origin = originOf(h);

@@ -32,6 +32,9 @@ import { TrialHistory } from './trial_history';
 import { TrialRecorder } from './trial_recorder';
 import { ModelRunNotReadyError, NotFoundError } from './errors';
 
+/** Within finishTuningRun's 1-minute start-to-close timeout, with room for the outcome's write. */
+const IMPORTANCE_TIMEOUT_MS = 30_000;
+
 export interface ActivityDeps {
   orm: MikroORM;
   pool: EvaluationPool;
@@ -285,7 +288,7 @@ export function createActivities({ orm, pool, datasets, workerIdentity }: Activi
      */
     async finishTuningRun(input: FinishInput): Promise<FinishedRun> {
       // Stored before the run reads as final, so its dashboard need not fit the forest; on failure the API computes it when asked.
-      await computeAndStoreImportance(orm.em.fork(), input.tuningRunId).catch((err: unknown) =>
+      await computeAndStoreImportance(orm.em.fork(), input.tuningRunId, IMPORTANCE_TIMEOUT_MS).catch((err: unknown) =>
         log.warn('parameter importance not stored', { tuningRunId: input.tuningRunId, error: err instanceof Error ? err.message : String(err) }),
       );
       const results = buildResults(await listTrials(orm, input.tuningRunId), input.config, input.tuningTime);

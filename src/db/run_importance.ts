@@ -44,12 +44,25 @@ export async function storeImportance(em: EntityManager, tuningRunId: string, im
   );
 }
 
-/** Computes and stores a finished run's importance; false when it has fewer than 2 scored trials. */
-export async function computeAndStoreImportance(em: EntityManager, tuningRunId: string): Promise<boolean> {
+/**
+ * Computes and stores a finished run's importance; false when it has fewer than 2 scored trials.
+ * Rejects after `timeoutMs` (the computation goes on, and stores its answer when done), so a huge
+ * run cannot hold its caller.
+ */
+export async function computeAndStoreImportance(em: EntityManager, tuningRunId: string, timeoutMs: number): Promise<boolean> {
   if ((await scoredTrialCount(em, tuningRunId)) < 2) return false;
   const [run] = await em.execute<RunRef[]>('select id, config from tuning_runs where id = ?', [tuningRunId]);
   const computing = await computeImportance(em, run);
-  await storeImportance(em, tuningRunId, { n_trials: computing.n_trials, importances: await computing.importances });
+  const stored = computing.importances.then((importances) => storeImportance(em, tuningRunId, { n_trials: computing.n_trials, importances }));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`parameter importance took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([stored, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
   return true;
 }
 
