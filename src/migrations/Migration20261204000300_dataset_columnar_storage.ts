@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Uploaded data sets in a compact columnar form behind a store (src/storage): `storage_key` names
- * the bytes, kept by default as 8 MiB chunks in `dataset_chunks` (stored out of line without
+ * the bytes, kept by default as 1 MiB chunks in `dataset_chunks` (stored out of line without
  * compression: floats do not compress, and trying costs time). A fourth source beside a sample,
  * CSV content and a URI; deleting a data set deletes its chunks.
  */

@@ -93,6 +93,11 @@ class ByteReader {
     }
   }
 
+  /** Ends the source early (it may hold a connection until it is finished). */
+  async close(): Promise<void> {
+    await this.chunks.return?.();
+  }
+
   /** One column block as float64 values into `dest`. */
   async readColumn(dest: Float64Array, dtype: Dtype): Promise<void> {
     if (dtype === 'f64') return this.readInto(new Uint8Array(dest.buffer, dest.byteOffset, dest.byteLength));
@@ -105,6 +110,14 @@ class ByteReader {
 /** Reads a stored data set into a Dataset whose X and y are on SharedArrayBuffers. */
 export async function readColumnar(source: AsyncIterable<Uint8Array>, opts: EncodingOptions): Promise<Dataset> {
   const reader = new ByteReader(source);
+  try {
+    return await readDataset(reader, opts);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function readDataset(reader: ByteReader, opts: EncodingOptions): Promise<Dataset> {
   const prefix = Buffer.alloc(16);
   await reader.readInto(prefix);
   if (prefix.toString('latin1', 0, 8) !== MAGIC) throw new Error('the stored data set is not in the columnar format');
