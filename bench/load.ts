@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { stopProcess } from './processes';
 import { call, startHarness, waitFor, type Harness } from '../test/integration/harness';
 
 const { values: args } = parseArgs({
@@ -123,15 +124,6 @@ function spawnWorker(h: Harness): ChildProcess {
   });
 }
 
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(kill);
-}
-
 async function main(): Promise<void> {
   // Quotas off: the benchmark itself is one user with N runs and thousands of requests.
   const h = await startHarness({ maxRunningTuningRuns: 0, rateLimitPerMinute: 0, evaluationThreads: EVALUATION_THREADS });
@@ -192,7 +184,7 @@ async function main(): Promise<void> {
     process.stdout.write(lines.join('\n') + '\n');
     process.stdout.write(JSON.stringify({ idle, loaded, loaded_window_seconds: windowSeconds, throughput }) + '\n');
   } finally {
-    if (child) await stopWorker(child);
+    if (child) await stopProcess(child);
     await h.close();
   }
 }

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { evaluationTaskQueue } from '../src/temporal/ids';
+import { stopProcess } from './processes';
 import { call, startHarness, waitFor, type Harness } from '../test/integration/harness';
 
 const { values: args } = parseArgs({
@@ -83,16 +84,7 @@ async function startWorkers(h: Harness, count: number): Promise<ChildProcess[]> 
 }
 
 async function stopWorkers(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(kill);
-    }),
-  );
+  await Promise.all(children.map(stopProcess));
 }
 
 interface Measured {
