@@ -128,12 +128,16 @@ class Study:
                  catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]] = (Exception,)) -> None:
         """Evaluates trials until the study is done (or `n_trials` ran), with `n_jobs` threads.
 
+        When the study's budget has been handed out, it returns once the study has finished (every
+        trial closed, by this or another client, and recorded), so `trials` and `results()` are final.
+
         An exception in the objective completes its trial as FAILED with the exception as reason; it is
         re-raised (stopping the other threads after their current trial) unless it is one of `catch`.
         """
         budget = Budget(n_trials)
         failure: List[BaseException] = []
         stop = threading.Event()
+        done = threading.Event()
 
         def work() -> None:
             client_id = new_client_id()
@@ -141,7 +145,7 @@ class Study:
                 while not stop.is_set() and budget.take():
                     self._run(objective, self._ask(client_id, set()), catch)
             except StudyDone:
-                return
+                done.set()
             except BaseException as err:  # handed to the caller's thread
                 failure.append(err)
                 stop.set()
@@ -156,6 +160,10 @@ class Study:
                 thread.join()
         if failure:
             raise failure[0]
+        if done.is_set():
+            # A completion is acknowledged once the study's workflow holds it; its row is written
+            # within a couple of seconds, and the run finishes when every trial is closed.
+            self.wait()
 
     def _run(self, objective: Callable[[Trial], Any], trial: Trial, catch: Any) -> None:
         interval = heartbeat_interval(self.trial_timeout_seconds)
