@@ -104,15 +104,18 @@ export class Team {
   }
 
   wait(): void {
-    let failed = false;
+    let failure: string | undefined;
     for (const h of this.helpers) {
       if (!h.busy) continue;
       while (Atomics.load(h.ctrl, DONE) === h.done) Atomics.wait(h.ctrl, DONE, h.done, WAIT_MS);
       h.done = Atomics.load(h.ctrl, DONE);
       h.busy = false;
-      if (Atomics.load(h.ctrl, FAILED) !== 0) failed = true;
+      if (Atomics.load(h.ctrl, FAILED) !== 0) {
+        Atomics.store(h.ctrl, FAILED, 0);
+        failure ??= String(receiveMessageOnPort(h.port)?.message ?? 'unknown error');
+      }
     }
-    if (failed) throw new Error('a helper thread of the fit failed (see its stderr)');
+    if (failure !== undefined) throw new Error(`a helper thread of the fit failed: ${failure}`);
   }
 }
 
@@ -142,7 +145,8 @@ export function serveTeam<T>(job: (data: T, args: Int32Array) => void): void {
       if (data === undefined) throw new Error('team job before any shared data');
       job(data, ctrl.subarray(ARGS));
     } catch (err) {
-      console.error(err);
+      // The message goes back to the fitting thread, which fails the fit with it.
+      teamPort.postMessage(err instanceof Error ? err.message : String(err));
       Atomics.store(ctrl, FAILED, 1);
     }
     Atomics.add(ctrl, DONE, 1);
