@@ -177,7 +177,7 @@ export interface ScheduleSummary {
   model_run_id: string;
   spec: { cron?: string; interval_seconds?: number; jitter_seconds?: number; overlap_policy?: string };
   created_at: string;
-  state: { paused: boolean; note: string | null } | null;
+  state: { paused: boolean; note: string | null };
   next_action_time?: string | null;
 }
 

@@ -208,7 +208,7 @@ const scheduleSpec: ListSpec<ScheduleSummary> = {
     ['Schedule', (s) => s.schedule_id],
     ['Model run', (s) => short(s.model_run_id)],
     ['When', (s) => describeSpec(s.spec)],
-    ['State', (s) => (s.state ? (s.state.paused ? 'paused' : 'active') : 'unknown')],
+    ['State', (s) => (s.state.paused ? 'paused' : 'active')],
     ['Next run', (s) => fmtDate(s.next_action_time ?? null)],
   ],
   // The schedules endpoint answers a plain page without a total: the pager moves while pages are full.
@@ -308,7 +308,7 @@ export function showSchedule(view: HTMLElement, id: string, onError: (err: unkno
           { class: 'stats' },
           h('div', {}, 'Schedule', h('b', {}, s.schedule_id)),
           h('div', {}, 'When', h('b', {}, describeSpec(s.spec))),
-          h('div', {}, 'State', h('b', { id: 'schedule-state' }, s.state ? (s.state.paused ? 'paused' : 'active') : 'unknown')),
+          h('div', {}, 'State', h('b', { id: 'schedule-state' }, s.state.paused ? 'paused' : 'active')),
           h('div', {}, 'Runs started', h('b', {}, s.info?.num_actions_taken ?? '–')),
           h('div', {}, 'Next run', h('b', {}, fmtDate(s.info?.next_action_times[0] ?? null))),
         ),

@@ -256,10 +256,10 @@ const scheduleSummaryFields = {
   created_at: timestamp,
 };
 
-/** A schedule in the list: Temporal's state at a glance (null when Temporal did not answer within 3 s). */
+/** A schedule in the list: its state, and Temporal's next action time (null when Temporal did not answer within 3 s). */
 const scheduleSummarySchema = registry.register(
   'ScheduleSummary',
-  z.object({ ...scheduleSummaryFields, state: orNull(scheduleState), next_action_time: nullableTimestamp }),
+  z.object({ ...scheduleSummaryFields, state: scheduleState, next_action_time: nullableTimestamp }),
 );
 
 const scheduleSchema = registry.register(
@@ -271,7 +271,7 @@ const scheduleSchema = registry.register(
     tags: z.array(z.string()),
     user_notes: z.string().nullable(),
     state: scheduleState,
-    /** Temporal's history of the schedule; null when Temporal was slow to describe a just-created one. */
+    /** Temporal's history of the schedule; null when Temporal did not answer within 3 s (the rest comes from the database). */
     info: z
       .object({
         num_actions_taken: z.number().int(),

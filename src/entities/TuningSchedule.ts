@@ -14,16 +14,21 @@ export interface TuningScheduleSpec {
 /**
  * Table `tuning_schedules` (migration Migration20261127000002_tuning_schedules): a Temporal
  * Schedule (`scheduleId`) whose every action re-tunes `modelRun` with `config` (a TuningConfig).
- * Paused state, note and action history live in Temporal.
+ * Tags, user notes, paused and note are kept here too (migration …000500) so a read needs no
+ * Temporal round trip; the action history lives in Temporal only.
  */
 export class TuningSchedule {
   /** Properties with a default: optional in `em.create()`. */
-  [OptionalProps]?: 'id' | 'createdAt';
+  [OptionalProps]?: 'id' | 'createdAt' | 'tags' | 'userNotes' | 'paused' | 'note';
   id: string = randomUUID();
   modelRun!: ModelRun;
   scheduleId!: string;
   config!: Record<string, unknown>;
   spec!: TuningScheduleSpec;
+  tags: string[] = [];
+  userNotes: string | null = null;
+  paused = false;
+  note: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -36,6 +41,10 @@ export const TuningScheduleSchema = new EntitySchema<TuningSchedule>({
     scheduleId: { type: 'string', columnType: 'varchar', fieldName: 'schedule_id', unique: 'tuning_schedules_schedule_id_key' },
     config: { type: 'json', columnType: 'jsonb' },
     spec: { type: 'json', columnType: 'jsonb' },
+    tags: { type: 'string[]', columnType: 'text[]', defaultRaw: `'{}'` },
+    userNotes: { type: 'text', columnType: 'text', fieldName: 'user_notes', nullable: true },
+    paused: { type: 'boolean', columnType: 'boolean', defaultRaw: 'false' },
+    note: { type: 'text', columnType: 'text', nullable: true },
     createdAt: { type: 'datetime', columnType: 'timestamptz', fieldName: 'created_at', defaultRaw: 'now()' },
   },
 });

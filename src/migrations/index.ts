@@ -9,6 +9,7 @@ import { Migration20261203000100_api_token_expiry } from './Migration20261203000
 import { Migration20261204000200_trial_worker_identity } from './Migration20261204000200_trial_worker_identity';
 import { Migration20261204000300_dataset_columnar_storage } from './Migration20261204000300_dataset_columnar_storage';
 import { Migration20261204000400_tuning_run_importance } from './Migration20261204000400_tuning_run_importance';
+import { Migration20261204000500_tuning_schedule_state } from './Migration20261204000500_tuning_schedule_state';
 
 /**
  * Every migration, in order. Explicit (no globbing) so it works under ts-jest, tsx and compiled JS;
@@ -25,4 +26,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204000200_trial_worker_identity', class: Migration20261204000200_trial_worker_identity },
   { name: 'Migration20261204000300_dataset_columnar_storage', class: Migration20261204000300_dataset_columnar_storage },
   { name: 'Migration20261204000400_tuning_run_importance', class: Migration20261204000400_tuning_run_importance },
+  { name: 'Migration20261204000500_tuning_schedule_state', class: Migration20261204000500_tuning_schedule_state },
 ];

@@ -8,7 +8,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { ScheduledTuningInput } from '../../activities/schedules';
 import { TuningRun, TuningSchedule, type TuningScheduleSpec } from '../../entities';
@@ -127,49 +127,59 @@ const scheduleSummary = (row: TuningSchedule) => ({
   created_at: row.createdAt,
 });
 
-type TemporalView = ReturnType<typeof temporalView>;
-
-function temporalView(d: ScheduleDescription) {
-  const input = d.action.args?.[0] as Partial<ScheduledTuningInput> | undefined;
+/** Temporal's history of a schedule. */
+function scheduleInfo(d: ScheduleDescription) {
   return {
-    tags: input?.tags ?? [],
-    user_notes: input?.userNotes ?? null,
-    state: { paused: d.state.paused, note: d.state.note ?? null },
-    info: {
-      num_actions_taken: d.info.numActionsTaken,
-      num_actions_skipped_overlap: d.info.numActionsSkippedOverlap,
-      recent_actions: d.info.recentActions.map((a) => ({
-        scheduled_at: a.scheduledAt,
-        taken_at: a.takenAt,
-        workflow_id: a.action.workflow.workflowId,
-        run_id: a.action.workflow.firstExecutionRunId,
-      })),
-      running_actions: d.info.runningActions.map((a) => ({ workflow_id: a.workflow.workflowId, run_id: a.workflow.firstExecutionRunId })),
-      next_action_times: d.info.nextActionTimes,
-      created_at: d.info.createdAt,
-      last_updated_at: d.info.lastUpdatedAt ?? null,
-    },
+    num_actions_taken: d.info.numActionsTaken,
+    num_actions_skipped_overlap: d.info.numActionsSkippedOverlap,
+    recent_actions: d.info.recentActions.map((a) => ({
+      scheduled_at: a.scheduledAt,
+      taken_at: a.takenAt,
+      workflow_id: a.action.workflow.workflowId,
+      run_id: a.action.workflow.firstExecutionRunId,
+    })),
+    running_actions: d.info.runningActions.map((a) => ({ workflow_id: a.workflow.workflowId, run_id: a.workflow.firstExecutionRunId })),
+    next_action_times: d.info.nextActionTimes,
+    created_at: d.info.createdAt,
+    last_updated_at: d.info.lastUpdatedAt ?? null,
   };
 }
 
+/** How long a read waits for Temporal's describe before answering from the row alone. */
+const DESCRIBE_DEADLINE_MS = 3_000;
+/** A change's whole answer (update, then describe) aims to be this quick; the describe gets what is left, at least 0.5 s. */
+const CHANGE_BUDGET_MS = 4_000;
+
 /**
- * The full view: the row, Temporal's state and history, and the schedule's latest tuning runs.
- * With `known` (just created), a describe slower than 3 s answers what was sent instead (info null).
+ * Temporal's description of the schedule, or null when Temporal did not answer within the deadline
+ * (or failed): a read then answers from the row. A schedule Temporal no longer has answers 404.
  */
-async function scheduleView(em: EntityManager, temporal: Client, row: TuningSchedule, known?: Omit<TemporalView, 'info'> & { info: null }) {
-  const describe = () => temporal.schedule.getHandle(row.scheduleId).describe();
-  const temporalPart: Omit<TemporalView, 'info'> & { info: TemporalView['info'] | null } = known
-    ? await temporal.withDeadline(Date.now() + 3_000, describe).then(temporalView, () => known)
-    : temporalView(await temporalCall('describe the schedule', describe));
-  const runs = await em.find(
-    TuningRun,
-    { modelRun: row.modelRun, tags: { $contains: [`schedule:${row.id}`] } },
-    { orderBy: { createdAt: 'desc' }, limit: 20 },
-  );
+async function describeWithin(temporal: Client, row: TuningSchedule, deadline = Date.now() + DESCRIBE_DEADLINE_MS): Promise<ScheduleDescription | null> {
+  try {
+    return await temporal.withDeadline(deadline, () => temporal.schedule.getHandle(row.scheduleId).describe());
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new HttpError(404, 'describe the schedule: the Temporal schedule no longer exists');
+    return null;
+  }
+}
+
+/** The paused state: Temporal's when it answered (it can be changed from its UI or CLI), else the row's. */
+const scheduleState = (row: TuningSchedule, d: ScheduleDescription | null) =>
+  d ? { paused: d.state.paused, note: d.state.note ?? null } : { paused: row.paused, note: row.note };
+
+/** The full view: the row, Temporal's state and history (info null if it was slow), and the latest runs. */
+async function scheduleView(em: EntityManager, temporal: Client, row: TuningSchedule, describeDeadline?: number) {
+  const [description, runs] = await Promise.all([
+    describeWithin(temporal, row, describeDeadline),
+    em.find(TuningRun, { modelRun: row.modelRun, tags: { $contains: [`schedule:${row.id}`] } }, { orderBy: { createdAt: 'desc' }, limit: 20 }),
+  ]);
   return {
     ...scheduleSummary(row),
     config: row.config,
-    ...temporalPart,
+    tags: row.tags,
+    user_notes: row.userNotes,
+    state: scheduleState(row, description),
+    info: description ? scheduleInfo(description) : null,
     runs: runs.map((run) => ({ ...tuningRunView(run), best_score: (run.results?.best_score as number | undefined) ?? null })),
   };
 }
@@ -225,6 +235,10 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
       scheduleId: '',
       config: tuning as unknown as Record<string, unknown>,
       spec,
+      tags: tune.tags,
+      userNotes: tune.user_notes ?? null,
+      paused,
+      note: note ?? null,
     });
     row.scheduleId = tuningScheduleId(row.id);
     await em.flush();
@@ -263,8 +277,7 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
       await em.nativeDelete(TuningSchedule, { id: row.id });
       throw err;
     }
-    const known = { tags: tune.tags, user_notes: tune.user_notes, state: { paused, note: note ?? null }, info: null };
-    res.status(201).json(await scheduleView(em, temporal, row, known));
+    res.status(201).json(await scheduleView(em, temporal, row));
   });
 
   router.get('/tuning/schedules', async (req, res) => {
@@ -274,17 +287,11 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
       { modelRun: { experiment: { user: req.userId }, ...(query.model_run_id ? { id: query.model_run_id } : {}) } },
       { orderBy: { createdAt: 'desc' }, limit: query.limit, offset: query.offset, populate: ['modelRun'] },
     );
-    // Temporal's state at a glance; a deadline so a slow Temporal delays the list by at most 3 s.
+    // Temporal's state at a glance; the row's state, and no next action time, when it is slow.
     const views = await Promise.all(
       rows.map(async (row) => {
-        const d = await temporal
-          .withDeadline(Date.now() + 3_000, () => temporal.schedule.getHandle(row.scheduleId).describe())
-          .catch(() => null);
-        return {
-          ...scheduleSummary(row),
-          state: d ? { paused: d.state.paused, note: d.state.note ?? null } : null,
-          next_action_time: d?.info.nextActionTimes[0] ?? null,
-        };
+        const d = await describeWithin(temporal, row).catch(() => null);
+        return { ...scheduleSummary(row), state: scheduleState(row, d), next_action_time: d?.info.nextActionTimes[0] ?? null };
       }),
     );
     res.json(views);
@@ -298,6 +305,7 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
 
   /** Pause / resume (with a note), change the timing, jitter or overlap policy. */
   router.patch('/tuning/schedules/:id', async (req, res) => {
+    const started = Date.now();
     const body = updateScheduleSchema.parse(req.body ?? {});
     const em = orm.em.fork();
     const row = await ownedSchedule(em, req.userId, req.params.id);
@@ -319,34 +327,26 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
     const spec = compact(next);
     checkSpec(spec);
 
-    const handle: ScheduleHandle = temporal.schedule.getHandle(row.scheduleId);
-    const specChanged = ['cron', 'interval_seconds', 'offset_seconds', 'jitter_seconds', 'overlap_policy'].some((k) => k in body);
-    if (specChanged || (body.note !== undefined && body.paused === undefined)) {
-      await temporalCall(
-        'update the schedule',
-        () =>
-          handle.update((previous) => ({
+    // One update carries the spec, paused and note together (pause and unpause would be more round trips).
+    const defaultNote = body.paused === undefined ? undefined : body.paused ? 'paused via the API' : 'resumed via the API';
+    let state = { paused: row.paused, note: row.note };
+    await temporalCall(
+      'update the schedule',
+      () =>
+        temporal.schedule.getHandle(row.scheduleId).update((previous) => {
+          state = { paused: body.paused ?? previous.state.paused, note: body.note ?? defaultNote ?? previous.state.note ?? null };
+          return {
             spec: temporalSpec(spec),
             action: previous.action,
             policies: { ...previous.policies, overlap: overlapPolicy(spec.overlap_policy) },
-            state: {
-              paused: previous.state.paused,
-              note: body.note ?? previous.state.note,
-              remainingActions: previous.state.remainingActions,
-            },
-          })),
-        spec,
-      );
-    }
-    if (body.paused !== undefined) {
-      const note = body.note ?? (body.paused ? 'paused via the API' : 'resumed via the API');
-      await temporalCall(body.paused ? 'pause the schedule' : 'resume the schedule', () => (body.paused ? handle.pause(note) : handle.unpause(note)));
-    }
-    if (specChanged) {
-      row.spec = spec;
-      await em.flush();
-    }
-    res.json(await scheduleView(em, temporal, row));
+            state: { ...state, note: state.note ?? undefined, remainingActions: previous.state.remainingActions },
+          };
+        }),
+      spec,
+    );
+    Object.assign(row, { spec, ...state });
+    await em.flush();
+    res.json(await scheduleView(em, temporal, row, Math.max(started + CHANGE_BUDGET_MS, Date.now() + 500)));
   });
 
   router.delete('/tuning/schedules/:id', async (req, res) => {

@@ -92,7 +92,7 @@ export interface ScheduleView {
   id: string;
   model_run_id: string;
   spec: Record<string, unknown>;
-  state: { paused: boolean; note: string | null } | null;
+  state: { paused: boolean; note: string | null };
   next_action_time?: string | null;
   created_at: string;
 }

@@ -10,7 +10,7 @@ const when = (spec: Record<string, unknown>) =>
   spec.cron !== undefined ? `cron ${cell(spec.cron)}` : spec.interval_seconds !== undefined ? `every ${cell(spec.interval_seconds)}s` : cell(spec);
 
 const printSchedule = (s: ScheduleView) =>
-  printFields({ id: s.id, model_run: s.model_run_id, when: when(s.spec), paused: s.state?.paused ?? '-', next: s.next_action_time ?? '-' });
+  printFields({ id: s.id, model_run: s.model_run_id, when: when(s.spec), paused: s.state.paused, next: s.next_action_time ?? '-' });
 
 export function registerScheduleCommands(program: Command, { api, output }: CliContext): void {
   const schedules = program.command('schedules').description('re-tune a model run on a schedule');
@@ -27,7 +27,7 @@ export function registerScheduleCommands(program: Command, { api, output }: CliC
           { header: 'id', value: (s) => s.id },
           { header: 'model run', value: (s) => s.model_run_id },
           { header: 'when', value: (s) => when(s.spec) },
-          { header: 'paused', value: (s) => s.state?.paused },
+          { header: 'paused', value: (s) => s.state.paused },
           { header: 'next', value: (s) => s.next_action_time },
         ]),
       );
