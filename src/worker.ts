@@ -20,6 +20,7 @@ import { EvaluationPool } from './ml/parallel';
 import { startReconcileLoop } from './reconciler';
 import { connectClient, ensureSearchAttributes, temporalConnectionOptions } from './temporal/client';
 import { evaluationTaskQueue } from './temporal/ids';
+import { evaluationSlotSupplier } from './temporal/evaluation_slots';
 import { IS_COMPILED, WORKFLOW_BUNDLE_PATH } from './util/project_root';
 import { logger } from './logging';
 import { NO_TRACING, startTracing, type Tracing } from './telemetry/tracing';
@@ -77,12 +78,19 @@ export async function createTuningWorker(options: TuningWorkerOptions): Promise<
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: 8,
   });
-  // Fits come from the evaluation queue, at most one per evaluation thread: a worker whose threads
-  // are all busy stops polling it, so the next batch goes to another worker on the queue.
+  // Fits come from the evaluation queue, one batch per evaluation thread and one fetched ahead near
+  // a batch's end (evaluation_slots.ts): a worker whose threads are all busy stops polling it, so
+  // the next batch goes to another worker on the queue.
+  const fixed = (numSlots: number) => ({ type: 'fixed-size' as const, numSlots });
   const evaluator = await Worker.create({
     ...shared,
     taskQueue: evaluationTaskQueue(options.taskQueue),
-    maxConcurrentActivityTaskExecutions: pool.size,
+    tuner: {
+      activityTaskSlotSupplier: evaluationSlotSupplier(pool),
+      workflowTaskSlotSupplier: fixed(2),
+      localActivityTaskSlotSupplier: fixed(2),
+      nexusTaskSlotSupplier: fixed(1),
+    },
     // Heartbeats carry cancellation back to activities: half a second apart at most while a fit
     // progresses, so a stop or a cancel reaches it within about a second.
     defaultHeartbeatThrottleInterval: '500 milliseconds',
