@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { completeSchema, tuneSchema } from '../../src/api/schemas';
 import type { Params } from '../../src/ml/types';
-import type { SuggestAnswer, TrialAck } from '../../src/workflows/types';
+import type { CompleteAnswer, SuggestAnswer, TrialAck } from '../../src/workflows/types';
 
 export type TuneRequest = z.input<typeof tuneSchema>;
-export type Completion = z.input<typeof completeSchema>;
+export type Completion = Omit<z.input<typeof completeSchema>, 'next'>;
 export type StudyRequest = Omit<TuneRequest, 'model_run_id' | 'evaluation' | 'tuning_method'> &
   Partial<Pick<TuneRequest, 'model_run_id' | 'tuning_method'>> & { name?: string };
 
@@ -129,6 +129,13 @@ export class Study {
     return this.call<TrialAck>('POST', `/trials/${typeof trial === 'number' ? trial : trial.number}/complete`, completion);
   }
 
+  /** Completes `trial` and asks for this client's next `count` trials, in one round trip. */
+  async tellAndAsk(trial: Trial | number, completion: Completion, clientId: string, count = 1): Promise<{ ack: TrialAck; trials: Trial[]; done: boolean }> {
+    const number = typeof trial === 'number' ? trial : trial.number;
+    const { next, ...ack } = await this.call<CompleteAnswer>('POST', `/trials/${number}/complete`, { ...completion, next: { count, client_id: clientId } });
+    return { ack, trials: (next?.trials ?? []).map((t) => new Trial(this, t.number, t.params)), done: next?.done ?? false };
+  }
+
   heartbeat(trial: Trial | number): Promise<{ state: string }> {
     return this.call('POST', `/trials/${typeof trial === 'number' ? trial : trial.number}/heartbeat`, {});
   }
@@ -141,23 +148,25 @@ export class Study {
     const { concurrency = 1, heartbeatMs = 10_000 } = options;
     const worker = async () => {
       const clientId = randomUUID();
-      for (;;) {
-        const { trials, done } = await this.ask(1, clientId);
-        if (done) return;
-        if (trials.length === 0) {
+      // Each completion also asks for the next trial: one round trip per trial.
+      let next = await this.ask(1, clientId);
+      while (!next.done) {
+        if (next.trials.length === 0) {
           await new Promise((resolve) => setTimeout(resolve, 200));
+          next = await this.ask(1, clientId);
           continue;
         }
-        const [trial] = trials;
+        const [trial] = next.trials;
         const beat = setInterval(() => void this.heartbeat(trial).catch(() => undefined), heartbeatMs);
+        let completion: Completion;
         try {
-          const value = await objective(trial);
-          await this.tell(trial, { value });
+          completion = { value: await objective(trial) };
         } catch (err) {
-          await this.tell(trial, err instanceof TrialPruned ? { state: 'PRUNED' } : { state: 'FAILED', reason: err instanceof Error ? err.message : String(err) });
+          completion = err instanceof TrialPruned ? { state: 'PRUNED' } : { state: 'FAILED', reason: err instanceof Error ? err.message : String(err) };
         } finally {
           clearInterval(beat);
         }
+        next = await this.tellAndAsk(trial, completion, clientId);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

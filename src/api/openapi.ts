@@ -241,6 +241,11 @@ const tokenSchema = registry.register(
   z.object({ id: uuid, name: z.string(), created_at: timestamp, expires_at: nullableTimestamp, last_used_at: nullableTimestamp }),
 );
 
+const suggestAnswer = registry.register(
+  'SuggestAnswer',
+  z.object({ trials: z.array(z.object({ number: z.number().int(), params })), done: z.boolean() }),
+);
+
 const scheduleState = z.object({ paused: z.boolean(), note: z.string().nullable() });
 const scheduleSummaryFields = {
   id: uuid,
@@ -471,7 +476,7 @@ const OPERATIONS: Operation[] = [
     summary: 'Ask a client-evaluated run for `count` trials to evaluate (idempotent per client_id)',
     body: registry.register('SuggestRequest', suggestSchema),
     responses: {
-      200: json(z.object({ trials: z.array(z.object({ number: z.number().int(), params })), done: z.boolean() }), 'The trials (the same ones again for the same client_id); done: nothing is left to hand out.'),
+      200: json(suggestAnswer, 'The trials (the same ones again for the same client_id); done: nothing is left to hand out.'),
       409: studyConflict,
     },
   },
@@ -487,10 +492,13 @@ const OPERATIONS: Operation[] = [
     method: 'post',
     path: `${API}/tuning/tune/:id/trials/:number/complete`,
     tag: 'study',
-    summary: 'Close a trial: COMPLETE with a value or fold scores, or FAILED / INFEASIBLE / PRUNED with a reason',
+    summary: 'Close a trial: COMPLETE with a value or fold scores, or FAILED / INFEASIBLE / PRUNED with a reason; with `next`, also ask for the next trials',
     body: registry.register('CompleteRequest', completeSchema),
     responses: {
-      200: json(z.object({ number: z.number().int(), state: z.enum(TRIAL_STATE_VALUES), value: z.number().nullable() }), 'The acknowledgement (the same one for a repeated completion).'),
+      200: json(
+        z.object({ number: z.number().int(), state: z.enum(TRIAL_STATE_VALUES), value: z.number().nullable(), next: suggestAnswer.optional() }),
+        'The acknowledgement (the same one for a repeated completion); `next`: the suggestion asked for, as POST …/suggest answers it.',
+      ),
       409: studyConflict,
     },
   },

@@ -153,13 +153,13 @@ export const budgetSchema = z
   .refine((b) => Object.keys(b).length > 0, { message: 'give n_iter, time_budget_seconds or parallelism' });
 
 /** The study API of a client-evaluated tuning run (ask / report / tell / heartbeat). */
-export const suggestSchema = z
-  .object({
-    count: z.number().int().min(1).max(1000).default(1),
-    /** Makes the call idempotent: the same client gets its own open trials back. */
-    client_id: z.string().min(1).max(200).optional(),
-  })
-  .strict();
+const suggestFields = {
+  count: z.number().int().min(1).max(1000).default(1),
+  /** Makes the call idempotent: the same client gets its own open trials back. */
+  client_id: z.string().min(1).max(200).optional(),
+};
+
+export const suggestSchema = z.object(suggestFields).strict();
 
 export const reportSchema = z.object({ step: z.number().int().min(0).max(1e9), value: z.number().finite() }).strict();
 
@@ -169,6 +169,8 @@ export const completeSchema = z
     scores: z.array(z.number().finite()).min(1).max(1000).optional(),
     state: z.enum(['COMPLETE', 'FAILED', 'INFEASIBLE', 'PRUNED']).default('COMPLETE'),
     reason: z.string().max(2000).optional(),
+    /** Also ask for this client's next trials: the answer carries them as `next`, one round trip per trial. */
+    next: z.object(suggestFields).strict().optional(),
   })
   .strict();
 

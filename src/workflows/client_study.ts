@@ -19,12 +19,14 @@ import { completeTrial, heartbeatTrial, reportIntermediate, suggestTrials } from
 import type {
   Candidate,
   ClientStudyState,
+  CompleteAnswer,
   CompleteRequest,
   EvaluateOutcome,
   OpenTrial,
   StopReason,
   SuggestAnswer,
   SuggestInput,
+  SuggestRequest,
   TrialAck,
   TrialResult,
   TuningConfig,
@@ -117,10 +119,7 @@ export class ClientStudy {
     setHandler(suggestTrials, (request) => this.suggest(request.count, request.client_id), {
       validator: (request) => {
         clientMode();
-        if (!Number.isInteger(request.count) || request.count < 1 || request.count > 1000) throw new Error('count: must be an integer from 1 to 1000');
-        if (typeof request.client_id !== 'string' || request.client_id.length === 0 || request.client_id.length > 200) {
-          throw new Error('client_id: must be a string of 1 to 200 characters');
-        }
+        checkSuggestion(request);
       },
     });
     setHandler(reportIntermediate, (request) => ({ should_prune: this.report(request.number, request.step, request.value) }), {
@@ -132,7 +131,7 @@ export class ClientStudy {
         if (typeof request.value !== 'number' || !Number.isFinite(request.value)) throw new Error('value: must be a finite number');
       },
     });
-    setHandler(completeTrial, (request) => this.complete(request), {
+    setHandler(completeTrial, (request) => (request.next ? this.completeAndSuggest(request, request.next) : this.complete(request)), {
       validator: (request) => {
         clientMode();
         knownTrial(request.number);
@@ -141,6 +140,7 @@ export class ClientStudy {
           throw new Error(`number: trial ${request.number} is already ${answered.state}${answered.value === null ? '' : ` with value ${answered.value}`}`);
         }
         checkCompletion(request);
+        if (request.next !== undefined) checkSuggestion(request.next, 'next.');
       },
     });
     setHandler(
@@ -306,6 +306,12 @@ export class ClientStudy {
     );
   }
 
+  /** A completion and the client's next suggestion, in one update (a repeat answers both the same way). */
+  private async completeAndSuggest(request: CompleteRequest, next: SuggestRequest): Promise<CompleteAnswer> {
+    const ack = this.complete(request);
+    return { ...ack, next: await this.suggest(next.count, next.client_id) };
+  }
+
   private complete(request: CompleteRequest): TrialAck {
     const answered = this.acks.get(request.number);
     if (answered) return answered;
@@ -383,6 +389,13 @@ function sameAnswer(ack: TrialAck, request: CompleteRequest): boolean {
   if (state !== 'COMPLETE') return true;
   const value = request.value ?? mean(request.scores ?? []);
   return value === ack.value;
+}
+
+function checkSuggestion(request: SuggestRequest, prefix = ''): void {
+  if (!Number.isInteger(request.count) || request.count < 1 || request.count > 1000) throw new Error(`${prefix}count: must be an integer from 1 to 1000`);
+  if (typeof request.client_id !== 'string' || request.client_id.length === 0 || request.client_id.length > 200) {
+    throw new Error(`${prefix}client_id: must be a string of 1 to 200 characters`);
+  }
 }
 
 function checkCompletion(request: CompleteRequest): void {

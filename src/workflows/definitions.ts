@@ -1,6 +1,6 @@
 /** Queries, signals and updates of TuningWorkflow: shared by the workflow and its clients (the API). */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BudgetChange, CompleteRequest, ReportRequest, SuggestAnswer, SuggestRequest, TrialAck, TrialState, TuningProgress } from './types';
+import type { BudgetChange, CompleteAnswer, CompleteRequest, ReportRequest, SuggestAnswer, SuggestRequest, TrialState, TuningProgress } from './types';
 
 export const progressQuery = defineQuery<TuningProgress>('progress');
 export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
@@ -11,5 +11,5 @@ export const updateBudget = defineUpdate<{ n_iter: number; time_budget_seconds: 
 /** The study API of a client-evaluated run (config.evaluation = 'client'): Vizier's operations as updates. */
 export const suggestTrials = defineUpdate<SuggestAnswer, [SuggestRequest]>('suggestTrials');
 export const reportIntermediate = defineUpdate<{ should_prune: boolean }, [ReportRequest]>('reportIntermediate');
-export const completeTrial = defineUpdate<TrialAck, [CompleteRequest]>('completeTrial');
+export const completeTrial = defineUpdate<CompleteAnswer, [CompleteRequest]>('completeTrial');
 export const heartbeatTrial = defineUpdate<{ state: TrialState | 'RUNNING' }, [{ number: number }]>('heartbeatTrial');

@@ -134,7 +134,12 @@ export interface CompleteRequest {
   scores?: number[];
   state?: 'COMPLETE' | 'FAILED' | 'INFEASIBLE' | 'PRUNED';
   reason?: string;
+  /** Also ask for the client's next trials, in the same update: one round trip per trial instead of two. */
+  next?: SuggestRequest;
 }
+
+/** A completion's acknowledgement, with the next trials when the request asked for them. */
+export type CompleteAnswer = TrialAck & { next?: SuggestAnswer };
 
 /** A change of a running run's budget (the `updateBudget` update). */
 export interface BudgetChange {

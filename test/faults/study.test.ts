@@ -42,12 +42,13 @@ test('worker SIGKILLed and API restarted mid-study: no trial lost or duplicated,
     trial_timeout_seconds: 120,
   });
   const acks = new Map<number, number>();
-  // Count acknowledgements: every completion the service confirms.
-  const tell = study.tell.bind(study);
-  study.tell = async (trial, completion) => {
-    const ack = await tell(trial, completion);
-    acks.set(ack.number, (acks.get(ack.number) ?? 0) + 1);
-    return ack;
+  // Count acknowledgements: every completion the service confirms (optimize completes each trial
+  // and asks for the next in one call).
+  const tellAndAsk = study.tellAndAsk.bind(study);
+  study.tellAndAsk = async (...args) => {
+    const answer = await tellAndAsk(...args);
+    acks.set(answer.ack.number, (acks.get(answer.ack.number) ?? 0) + 1);
+    return answer;
   };
   const optimizing = study.optimize(
     async (trial) => {

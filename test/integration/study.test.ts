@@ -73,11 +73,20 @@ test('a minimised study: suggest is idempotent per client, completions are ackno
   await post(`/tuning/tune/${id}/trials/1/complete`, { scores: [objective(first.body.trials[1].params), objective(first.body.trials[1].params)] });
   await post(`/tuning/tune/${id}/trials/2/complete`, { state: 'INFEASIBLE', reason: 'x out of the physical range' });
 
-  // The rest of the budget, one trial at a time, until the study says it is done.
-  for (;;) {
-    const next = await post(`/tuning/tune/${id}/suggest`, { client_id: 'client-a' });
-    if (next.body.done) break;
-    for (const trial of next.body.trials) await post(`/tuning/tune/${id}/trials/${trial.number}/complete`, { value: objective(trial.params) });
+  // The rest of the budget: each completion also asks for the client's next trial (one round trip).
+  let next = (await post(`/tuning/tune/${id}/suggest`, { client_id: 'client-a' })).body;
+  expect(next.trials.map((t: any) => t.number)).toEqual([3]);
+  const badNext = await post(`/tuning/tune/${id}/trials/3/complete`, { value: 0, next: { count: 0, client_id: 'client-a' } });
+  expect([badNext.status, badNext.body.detail?.[0]?.field]).toEqual([422, 'next.count']);
+  const completion = { value: objective(next.trials[0].params), next: { client_id: 'client-a' } };
+  const toldAndAsked = await post(`/tuning/tune/${id}/trials/3/complete`, completion);
+  expect(toldAndAsked.body).toMatchObject({ number: 3, state: 'COMPLETE', next: { trials: [{ number: 4 }], done: false } });
+  // Repeated, it answers the same: the same acknowledgement, and the client's trial still open.
+  expect((await post(`/tuning/tune/${id}/trials/3/complete`, completion)).body).toEqual(toldAndAsked.body);
+  next = toldAndAsked.body.next;
+  while (!next.done) {
+    const [trial] = next.trials;
+    next = (await post(`/tuning/tune/${id}/trials/${trial.number}/complete`, { value: objective(trial.params), next: { client_id: 'client-a' } })).body.next;
   }
   const done = await waitFor(() => status(id), (r) => r.body.status !== 'running', 60_000);
   expect(done.body.status).toBe('completed');

@@ -142,8 +142,12 @@ class Study:
         def work() -> None:
             client_id = new_client_id()
             try:
-                while not stop.is_set() and budget.take():
-                    self._run(objective, self._ask(client_id, set()), catch)
+                trial = self._ask(client_id, set()) if not stop.is_set() and budget.take() else None
+                while trial is not None:
+                    # The completion also asks for the next trial: one round trip per trial.
+                    more = not stop.is_set() and budget.take()
+                    answer = self._run(objective, trial, catch, client_id if more else None)
+                    trial = self._next_trial(answer, client_id) if more else None
             except StudyDone:
                 done.set()
             except BaseException as err:  # handed to the caller's thread
@@ -165,36 +169,50 @@ class Study:
             # within a couple of seconds, and the run finishes when every trial is closed.
             self.wait()
 
-    def _run(self, objective: Callable[[Trial], Any], trial: Trial, catch: Any) -> None:
+    def _run(self, objective: Callable[[Trial], Any], trial: Trial, catch: Any,
+             next_for: Optional[str]) -> Optional[Dict[str, Any]]:
+        """Runs the objective on `trial` and closes it; with `next_for` (a client id), returns the
+        completion's suggestion of that client's next trial (None when the completion was refused)."""
         interval = heartbeat_interval(self.trial_timeout_seconds)
         try:
             with Heartbeat(trial, interval):
                 result = objective(trial)
         except TrialPruned:
-            self._close(trial, completion_body(None, "PRUNED", None))
-            return
+            return self._close(trial, completion_body(None, "PRUNED", None), next_for)
         except BaseException as err:
             reason = f"{type(err).__name__}: {err}"
             logger.warning("trial %d failed: %s\n%s", trial.number, reason, traceback.format_exc())
-            self._close(trial, completion_body(None, "FAILED", reason))
             if not isinstance(err, catch):
+                self._close(trial, completion_body(None, "FAILED", reason), None)
                 raise
-            return
+            return self._close(trial, completion_body(None, "FAILED", reason), next_for)
         try:
             body = completion_body(result, None, None)
         except (TypeError, ValueError):
             body = completion_body(None, "FAILED", f"the objective returned {result!r}, not a finite number or fold scores")
-        self._close(trial, body)
+        return self._close(trial, body, next_for)
 
-    def _close(self, trial: Trial, body: Dict[str, Any]) -> None:
+    def _close(self, trial: Trial, body: Dict[str, Any], next_for: Optional[str]) -> Optional[Dict[str, Any]]:
+        if next_for is not None:
+            body = {**body, "next": {"count": 1, "client_id": next_for}}
         try:
-            self._post(f"/trials/{trial.number}/complete", body)
+            return self._post(f"/trials/{trial.number}/complete", body).get("next")
         except ApiError as err:
             if err.status != 409:
                 raise
             # The service closed the trial first (stale after missed heartbeats) or the study has
             # stopped (cancel, time budget): the result has nowhere to go.
             logger.warning("trial %d could not be completed: %s", trial.number, err.message)
+            return None
+
+    def _next_trial(self, suggestion: Optional[Dict[str, Any]], client_id: str) -> Trial:
+        """The trial a completion's suggestion holds; else asks (waiting while others hold the last ones)."""
+        if suggestion and suggestion.get("trials"):
+            first = suggestion["trials"][0]
+            return Trial(self, first["number"], first["params"])
+        if suggestion and suggestion.get("done"):
+            raise StudyDone(f"study {self.id}: every trial of its budget has been handed out")
+        return self._ask(client_id, set())
 
     def _ask(self, client_id: str, held: Set[int]) -> Trial:
         """One trial for `client_id` that it does not already hold (asking again returns those first)."""

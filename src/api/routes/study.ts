@@ -65,7 +65,7 @@ export function studyRoutes({ orm, temporal }: ApiDeps): Router {
       }
       const message = validatorMessage(err);
       if (message !== null) {
-        const match = /^(\w+): (.*)$/.exec(message);
+        const match = /^([\w.]+): (.*)$/.exec(message);
         // A trial already closed, or never handed out, is a conflict with the study's state.
         if (match && /already|never handed out/.test(match[2])) throw new HttpError(409, match[2]);
         if (match) throw unprocessable(match[1], match[2]);
@@ -102,8 +102,10 @@ export function studyRoutes({ orm, temporal }: ApiDeps): Router {
     if (body.state === 'COMPLETE' && body.value === undefined && body.scores === undefined) {
       throw unprocessable('value', 'a completed trial needs a value or fold scores');
     }
+    const { next, ...completion } = body;
+    const request = { number, ...completion, ...(next ? { next: { count: next.count, client_id: next.client_id ?? randomUUID() } } : {}) };
     const answer = await studyCall(req.userId, req.params.id, (workflowId) =>
-      temporal.workflow.getHandle(workflowId).executeUpdate(completeTrial, { args: [{ number, ...body }] }),
+      temporal.workflow.getHandle(workflowId).executeUpdate(completeTrial, { args: [request] }),
     );
     res.json(answer);
   });
