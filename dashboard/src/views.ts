@@ -211,11 +211,7 @@ const scheduleSpec: ListSpec<ScheduleSummary> = {
     ['State', (s) => (s.state.paused ? 'paused' : 'active')],
     ['Next run', (s) => fmtDate(s.next_action_time ?? null)],
   ],
-  // The schedules endpoint answers a plain page without a total: the pager moves while pages are full.
-  load: async (query) => {
-    const items = await api<ScheduleSummary[]>('GET', `/tuning/schedules?${query}`);
-    return { items, total: Number(query.get('offset')) + items.length + (items.length === PAGE ? 1 : 0) };
-  },
+  load: (query) => apiPage<ScheduleSummary>(`/tuning/schedules?${query}`),
   id: (s) => s.id,
   link: (s) => `#/schedules/${s.id}`,
 };

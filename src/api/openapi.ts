@@ -551,7 +551,7 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: `${API}/tuning/schedules`,
     tag: 'schedules',
-    summary: "The user's schedules",
+    summary: "The user's schedules, newest first, a page at a time (the total in X-Total-Count)",
     query: listSchedulesQuery,
     responses: { 200: json(z.array(scheduleSummarySchema), 'Schedules, newest first.') },
   },

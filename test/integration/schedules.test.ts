@@ -247,6 +247,10 @@ describe('a schedule re-tunes its model run', () => {
     const list = await call(h, 'GET', '/tuning/schedules', { token: h.token });
     expect(list.body).toEqual([expect.objectContaining({ id: schedule.id, state: { paused: false, note: 'weekly re-tune' } })]);
     expect((await call(h, 'GET', `/tuning/schedules?model_run_id=${modelRunId}`, { token: h.token })).body).toHaveLength(1);
+    const page = await fetch(`${h.baseUrl}/tuning/schedules?limit=1`, { headers: { authorization: `Bearer ${h.token}` } });
+    expect(page.headers.get('x-total-count')).toBe('1');
+    const foreign = await fetch(`${h.baseUrl}/tuning/schedules`, { headers: { authorization: `Bearer ${h.otherToken}` } });
+    expect(foreign.headers.get('x-total-count')).toBe('0');
   });
 
   test("another user's schedule answers 404 everywhere and is not listed", async () => {

@@ -282,10 +282,10 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
 
   router.get('/tuning/schedules', async (req, res) => {
     const query = listSchedulesQuery.parse(req.query);
-    const rows = await orm.em.fork().find(
+    const [rows, total] = await orm.em.fork().findAndCount(
       TuningSchedule,
       { modelRun: { experiment: { user: req.userId }, ...(query.model_run_id ? { id: query.model_run_id } : {}) } },
-      { orderBy: { createdAt: 'desc' }, limit: query.limit, offset: query.offset, populate: ['modelRun'] },
+      { orderBy: { createdAt: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['modelRun'] },
     );
     // Temporal's state at a glance; the row's state, and no next action time, when it is slow.
     const views = await Promise.all(
@@ -294,7 +294,7 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
         return { ...scheduleSummary(row), state: scheduleState(row, d), next_action_time: d?.info.nextActionTimes[0] ?? null };
       }),
     );
-    res.json(views);
+    res.set('X-Total-Count', String(total)).json(views);
   });
 
   router.get('/tuning/schedules/:id', async (req, res) => {
