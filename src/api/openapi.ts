@@ -261,7 +261,7 @@ const scheduleSummaryFields = {
   created_at: timestamp,
 };
 
-/** A schedule in the list: its state, and Temporal's next action time (null when Temporal did not answer within 3 s). */
+/** A schedule in the list: its state, and Temporal's next action time (null when Temporal did not answer within 2 s). */
 const scheduleSummarySchema = registry.register(
   'ScheduleSummary',
   z.object({ ...scheduleSummaryFields, state: scheduleState, next_action_time: nullableTimestamp }),
@@ -276,7 +276,7 @@ const scheduleSchema = registry.register(
     tags: z.array(z.string()),
     user_notes: z.string().nullable(),
     state: scheduleState,
-    /** Temporal's history of the schedule; null when Temporal did not answer within 3 s (the rest comes from the database). */
+    /** Temporal's history of the schedule; null when Temporal did not answer within 2 s (the rest comes from the database). */
     info: z
       .object({
         num_actions_taken: z.number().int(),

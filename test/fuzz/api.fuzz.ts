@@ -182,7 +182,8 @@ function printCounts(): void {
     `fuzz seed ${SEED}: ${outcomes.length} requests, concurrency ${CONCURRENCY}`,
     `by status: ${sorted(byStatus)}`,
     ...[...byRoute.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([route, counts]) => `  ${route.padEnd(40)} ${sorted(counts)}`),
-    `slowest: ${Math.max(...outcomes.map((o) => o.ms))} ms; accepted runs: ${acceptedTuningRuns.size} tuning, ${acceptedModelRuns.size} model`,
+    `accepted runs: ${acceptedTuningRuns.size} tuning, ${acceptedModelRuns.size} model; the slowest requests:`,
+    ...[...outcomes].sort((a, b) => b.ms - a.ms).slice(0, 3).map((o) => `  ${o.ms} ms: ${o.request.method} ${o.request.path.slice(0, 120)} → ${o.networkError ?? o.status}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

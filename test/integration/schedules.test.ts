@@ -230,7 +230,7 @@ describe('a schedule re-tunes its model run', () => {
       state: { paused: false, note: 'weekly re-tune' },
       runs: [],
     });
-    // Temporal's info is null only when describing takes over 3 s.
+    // Temporal's info is null only when describing takes over 2 s.
     const got = await call(h, 'GET', `/tuning/schedules/${schedule.id}`, { token: h.token });
     expect(got.body).toMatchObject({ id: schedule.id, spec: schedule.spec, state: { paused: false, note: 'weekly re-tune' }, tags: ['nightly'] });
     expect(got.body.info.next_action_times.length).toBeGreaterThan(0);

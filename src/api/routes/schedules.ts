@@ -146,9 +146,9 @@ function scheduleInfo(d: ScheduleDescription) {
 }
 
 /** How long a read waits for Temporal's describe before answering from the row alone. */
-const DESCRIBE_DEADLINE_MS = 3_000;
+const DESCRIBE_DEADLINE_MS = 2_000;
 /** A change's whole answer (update, then describe) aims to be this quick; the describe gets what is left, if anything. */
-const CHANGE_BUDGET_MS = 4_000;
+const CHANGE_BUDGET_MS = 3_000;
 
 /**
  * Temporal's description of the schedule, or null when Temporal did not answer within the deadline
