@@ -108,6 +108,8 @@ export class Trial {
   }
 }
 
+const trialNumber = (trial: Trial | number) => (typeof trial === 'number' ? trial : trial.number);
+
 export class Study {
   constructor(
     private readonly client: TuningClient,
@@ -126,18 +128,17 @@ export class Study {
   }
 
   tell(trial: Trial | number, completion: Completion): Promise<TrialAck> {
-    return this.call<TrialAck>('POST', `/trials/${typeof trial === 'number' ? trial : trial.number}/complete`, completion);
+    return this.call<TrialAck>('POST', `/trials/${trialNumber(trial)}/complete`, completion);
   }
 
   /** Completes `trial` and asks for this client's next `count` trials, in one round trip. */
   async tellAndAsk(trial: Trial | number, completion: Completion, clientId: string, count = 1): Promise<{ ack: TrialAck; trials: Trial[]; done: boolean }> {
-    const number = typeof trial === 'number' ? trial : trial.number;
-    const { next, ...ack } = await this.call<CompleteAnswer>('POST', `/trials/${number}/complete`, { ...completion, next: { count, client_id: clientId } });
+    const { next, ...ack } = await this.call<CompleteAnswer>('POST', `/trials/${trialNumber(trial)}/complete`, { ...completion, next: { count, client_id: clientId } });
     return { ack, trials: (next?.trials ?? []).map((t) => new Trial(this, t.number, t.params)), done: next?.done ?? false };
   }
 
   heartbeat(trial: Trial | number): Promise<{ state: string }> {
-    return this.call('POST', `/trials/${typeof trial === 'number' ? trial : trial.number}/heartbeat`, {});
+    return this.call('POST', `/trials/${trialNumber(trial)}/heartbeat`, {});
   }
 
   /**

@@ -4,7 +4,7 @@
  * Through that slot the worker fetches its next batch, reads its recorded trials and queues its
  * units while the current batch's last fits finish, so a thread goes from one batch to the next
  * without waiting for the completion, the poll and the database round trips in between (about
- * 0.16 s a batch on the 2-core bench, see bench:scale).
+ * 70 ms a batch on the 2-core bench, timed inside the thread; see bench:scale in the README).
  *
  * Why not simply one slot more than threads: an idle worker would then take two batches while
  * another idle worker on the queue got none. The extra slot opens only near a busy thread's end,

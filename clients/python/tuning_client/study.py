@@ -182,10 +182,11 @@ class Study:
         except BaseException as err:
             reason = f"{type(err).__name__}: {err}"
             logger.warning("trial %d failed: %s\n%s", trial.number, reason, traceback.format_exc())
+            failed = completion_body(None, "FAILED", reason)
             if not isinstance(err, catch):
-                self._close(trial, completion_body(None, "FAILED", reason), None)
+                self._close(trial, failed, None)
                 raise
-            return self._close(trial, completion_body(None, "FAILED", reason), next_for)
+            return self._close(trial, failed, next_for)
         try:
             body = completion_body(result, None, None)
         except (TypeError, ValueError):

@@ -15,6 +15,7 @@ import { HttpError, unprocessable } from '../errors';
 import { ownedTuningRun } from '../ownership';
 import { completeSchema, reportSchema, suggestSchema, trialNumberParam } from '../schemas';
 import { TuningStatus } from '../../entities';
+import type { SuggestRequest } from '../../workflows/types';
 
 /** The message a workflow's validator threw, "<field>: <reason>", unwrapped from the client's envelope. */
 function validatorMessage(err: unknown): string | null {
@@ -22,6 +23,9 @@ function validatorMessage(err: unknown): string | null {
   const cause = err.cause;
   return cause instanceof Error ? cause.message : null;
 }
+
+/** A suggestion as the workflow takes it: without a client id, a fresh one (so no other call shares its trials). */
+const suggestRequest = ({ count, client_id }: { count: number; client_id?: string }): SuggestRequest => ({ count, client_id: client_id ?? randomUUID() });
 
 /** Running studies whose owner this API has checked, as `user/run`: the ones it remembers. */
 const REMEMBERED_STUDIES = 10_000;
@@ -81,7 +85,7 @@ export function studyRoutes({ orm, temporal }: ApiDeps): Router {
   router.post('/tuning/tune/:id/suggest', async (req, res) => {
     const body = suggestSchema.parse(req.body ?? {});
     const answer = await studyCall(req.userId, req.params.id, (workflowId) =>
-      temporal.workflow.getHandle(workflowId).executeUpdate(suggestTrials, { args: [{ count: body.count, client_id: body.client_id ?? randomUUID() }] }),
+      temporal.workflow.getHandle(workflowId).executeUpdate(suggestTrials, { args: [suggestRequest(body)] }),
       { trials: [], done: true },
     );
     res.json(answer);
@@ -103,7 +107,7 @@ export function studyRoutes({ orm, temporal }: ApiDeps): Router {
       throw unprocessable('value', 'a completed trial needs a value or fold scores');
     }
     const { next, ...completion } = body;
-    const request = { number, ...completion, ...(next ? { next: { count: next.count, client_id: next.client_id ?? randomUUID() } } : {}) };
+    const request = { number, ...completion, ...(next ? { next: suggestRequest(next) } : {}) };
     const answer = await studyCall(req.userId, req.params.id, (workflowId) =>
       temporal.workflow.getHandle(workflowId).executeUpdate(completeTrial, { args: [request] }),
     );
