@@ -9,55 +9,57 @@ const { abs, exp, log, log1p, max, min, sqrt } = Math;
 const isNaNValue = Number.isNaN;
 
 const SQRT2 = Math.SQRT2;
-const SQRT_PI = sqrt(Math.PI);
 const SQRT_2PI = sqrt(2 * Math.PI);
 export const LOG_SQRT_2PI = 0.5 * log(2 * Math.PI);
+/** log of the largest double: exp(x) overflows above it. */
+const MAX_LOG = 7.09782712893384e2;
 
-/** erf(x) for |x| < 2 by the positive series 2/√π e^(-x²) Σ (2x²)^n x / (1·3·…·(2n+1)). */
-function erfSeries(x: number): number {
-  const x2 = x * x;
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 200; n++) {
-    term *= (2 * x2) / (2 * n + 1);
-    sum += term;
-    if (abs(term) < 1e-17 * abs(sum)) break;
-  }
-  return (2 / SQRT_PI) * exp(-x2) * sum;
+// erf and erfc: Cephes' rational approximations (as SciPy's ndtr uses), accurate to about 1e-16
+// relative and an order of magnitude faster than a series: TPE evaluates thousands per suggestion.
+const ERF_T = [9.604973739870516e0, 9.002601972038427e1, 2.232005345946843e3, 7.003325141128051e3, 5.559230130103949e4];
+const ERF_U = [3.356171416475031e1, 5.213579497801527e2, 4.594323829709801e3, 2.2629000061389095e4, 4.926739426086359e4];
+const ERFC_P = [
+  2.461969814735305e-10, 5.641895648310689e-1, 7.463210564422699e0, 4.863719709856814e1, 1.965208329560771e2,
+  5.264451949954773e2, 9.345285271719576e2, 1.0275518868951572e3, 5.575353353693994e2,
+];
+const ERFC_Q = [
+  1.3228195115474499e1, 8.670721408859897e1, 3.549377788878199e2, 9.757085017432055e2, 1.8239091668790973e3,
+  2.2463376081871097e3, 1.6566630919416134e3, 5.575353408177277e2,
+];
+const ERFC_R = [5.641895835477551e-1, 1.275366707599781e0, 5.019050422511805e0, 6.160210979930536e0, 7.4097426995044895e0, 2.9788666537210022e0];
+const ERFC_S = [2.2605286322011726e0, 9.396035249380015e0, 1.2048953980809666e1, 1.708144507475659e1, 9.608968090632859e0, 3.369076451000815e0];
+
+/** Σ coef[i] x^(n - i): Cephes' polevl. */
+function polevl(x: number, coef: readonly number[]): number {
+  let y = coef[0];
+  for (let i = 1; i < coef.length; i++) y = y * x + coef[i];
+  return y;
 }
 
-/** erfc(x) for x >= 2 by its continued fraction (modified Lentz). */
-function erfcContinuedFraction(x: number): number {
-  // erfc(x) = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
-  const tiny = 1e-300;
-  let f = x;
-  let c = x;
-  let d = 0;
-  for (let n = 1; n < 500; n++) {
-    const a = n / 2;
-    d = x + a * d;
-    d = abs(d) < tiny ? tiny : d;
-    c = x + a / c;
-    c = abs(c) < tiny ? tiny : c;
-    d = 1 / d;
-    const delta = c * d;
-    f *= delta;
-    if (abs(delta - 1) < 1e-16) break;
-  }
-  return exp(-x * x) / SQRT_PI / f;
+/** The same with a leading coefficient of 1 left out of `coef`: Cephes' p1evl. */
+function p1evl(x: number, coef: readonly number[]): number {
+  let y = x + coef[0];
+  for (let i = 1; i < coef.length; i++) y = y * x + coef[i];
+  return y;
 }
 
 export function erf(x: number): number {
   if (isNaNValue(x)) return NaN;
-  if (abs(x) < 2) return erfSeries(x);
-  return x > 0 ? 1 - erfcContinuedFraction(x) : erfcContinuedFraction(-x) - 1;
+  if (abs(x) > 1) return 1 - erfc(x);
+  const z = x * x;
+  return (x * polevl(z, ERF_T)) / p1evl(z, ERF_U);
 }
 
-export function erfc(x: number): number {
-  if (isNaNValue(x)) return NaN;
-  if (x >= 2) return erfcContinuedFraction(x);
-  if (x > -2) return 1 - erfSeries(x);
-  return 2 - erfcContinuedFraction(-x);
+export function erfc(a: number): number {
+  if (isNaNValue(a)) return NaN;
+  const x = abs(a);
+  if (x < 1) return 1 - erf(a);
+  const z = -a * a;
+  // Beyond exp's range the tail is 0 (or 2 on the left).
+  if (z < -MAX_LOG) return a < 0 ? 2 : 0;
+  const e = exp(z);
+  const y = x < 8 ? (e * polevl(x, ERFC_P)) / p1evl(x, ERFC_Q) : (e * polevl(x, ERFC_R)) / p1evl(x, ERFC_S);
+  return a < 0 ? 2 - y : y;
 }
 
 /** Standard normal CDF Φ(a), accurate in the left tail. */
