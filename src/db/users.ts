@@ -14,19 +14,51 @@ const newToken = (): string => `tr_${crypto.randomBytes(24).toString('base64url'
 /** last_used_at is written at most this often per token, so authenticating stays a read. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * How long a process trusts a token it has checked without asking the database again (a study's
+ * client calls several times a second). A revocation through the API takes effect at once in the
+ * process that made it; in other API processes, or when made in the database directly, within this.
+ */
+const CHECKED_TOKEN_MS = 5_000;
+const MAX_CHECKED_TOKENS = 10_000;
+
+interface CheckedToken {
+  tokenId: string;
+  userId: string;
+  trustedUntil: number;
+}
+
+/** Checked tokens by hash, per database (tests run several in one process). */
+const checkedTokens = new WeakMap<MikroORM, Map<string, CheckedToken>>();
+
+function checkedTokensOf(orm: MikroORM): Map<string, CheckedToken> {
+  let cache = checkedTokens.get(orm);
+  if (!cache) checkedTokens.set(orm, (cache = new Map()));
+  return cache;
+}
+
 /** The user an active (known, unexpired, unrevoked) token belongs to, or null. */
 export async function userIdForToken(orm: MikroORM, token: string): Promise<string | null> {
-  const em = orm.em.fork();
+  const tokenHash = hashToken(token);
+  const cache = checkedTokensOf(orm);
   const now = new Date();
+  const checked = cache.get(tokenHash);
+  if (checked && checked.trustedUntil > now.getTime()) return checked.userId;
+  cache.delete(tokenHash);
+
+  const em = orm.em.fork();
   const found = await em.findOne(
     ApiToken,
-    { tokenHash: hashToken(token), revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] },
-    { fields: ['user', 'lastUsedAt'] },
+    { tokenHash, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] },
+    { fields: ['user', 'lastUsedAt', 'expiresAt'] },
   );
   if (!found) return null;
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await em.nativeUpdate(ApiToken, { id: found.id }, { lastUsedAt: now });
   }
+  const trustedUntil = Math.min(now.getTime() + CHECKED_TOKEN_MS, found.expiresAt?.getTime() ?? Infinity);
+  cache.set(tokenHash, { tokenId: found.id, userId: found.user.id, trustedUntil });
+  if (cache.size > MAX_CHECKED_TOKENS) cache.delete(cache.keys().next().value as string);
   return found.user.id;
 }
 
@@ -70,6 +102,8 @@ export async function createToken(orm: MikroORM, userId: string, name: string, e
 /** Revokes one of the user's tokens; false when the user has no such (unrevoked) token. */
 export async function revokeToken(orm: MikroORM, userId: string, tokenId: string): Promise<boolean> {
   const changed = await orm.em.fork().nativeUpdate(ApiToken, { id: tokenId, user: userId, revokedAt: null }, { revokedAt: new Date() });
+  const cache = checkedTokensOf(orm);
+  for (const [tokenHash, checked] of cache) if (checked.tokenId === tokenId) cache.delete(tokenHash);
   return changed > 0;
 }
 

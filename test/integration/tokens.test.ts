@@ -64,11 +64,18 @@ describe('API tokens', () => {
     expect((await call(h, 'GET', '/tokens', { token: h.token })).status).toBe(200);
   });
 
-  test('a token past its expiry answers 401', async () => {
+  test('a token expired in the database answers 401 within the 5 s a process trusts a checked token', async () => {
     const created = await call(h, 'POST', '/tokens', { token: h.token, body: { name: 'expiring', expires_in_days: 1 } });
     expect((await call(h, 'GET', '/tokens', { token: created.body.token })).status).toBe(200);
     await h.db.orm.em.fork().getConnection().execute(`update api_tokens set expires_at = now() - interval '1 second' where id = ?`, [created.body.id]);
-    expect((await call(h, 'GET', '/tokens', { token: created.body.token })).status).toBe(401);
+    const changed = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - changed < 8_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await call(h, 'GET', '/tokens', { token: created.body.token })).status;
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - changed).toBeLessThan(6_000);
     // Still listed (with its past expiry), so its owner can see why and revoke it.
     expect((await listed(h.token)).map((t) => t.id)).toContain(created.body.id);
   });
