@@ -13,7 +13,7 @@ import { buildResults } from './results';
 import { trialDuration, trialsEvaluated, tuningRunsCompleted, tuningRunsFailed } from '../metrics';
 import { paramNames } from '../ml/estimators';
 import type { CandidateEvaluation, EvaluateOptions, EvaluationPool } from '../ml/parallel';
-import { createPruner, createSampler, expandGrid, warmStartHistory, type Trial as SamplerTrial } from '../ml/search';
+import { createPruner, createSampler, expandGrid, warmStartHistory } from '../ml/search';
 import type { Params } from '../ml/types';
 import type {
   Candidate,
@@ -27,6 +27,7 @@ import type {
   TuningConfig,
   TuningContext,
 } from '../workflows/types';
+import { toSamplerTrial } from '../workflows/sampler_trials';
 import { DatasetCache } from './dataset_cache';
 import { TrialHistory } from './trial_history';
 import { TrialRecorder } from './trial_recorder';
@@ -64,20 +65,6 @@ function toTrialResult(candidate: Candidate, evaluation: CandidateEvaluation): T
     std_score: state === 'FAILED' ? null : evaluation.stdScore,
     duration_seconds: evaluation.fitTime,
     ...(evaluation.error ? { error: evaluation.error.message } : {}),
-  };
-}
-
-/**
- * The sampler's and pruner's view of a trial: its value is the mean CV score, its steps the folds.
- * A STOPPED trial (a parent's, for a warm start) was never fully evaluated: samplers ignore it.
- */
-function toSamplerTrial(trial: TrialResult, sign = 1): SamplerTrial {
-  return {
-    number: trial.number,
-    params: trial.params,
-    value: trial.state === 'COMPLETE' ? sign * trial.mean_score! : null,
-    state: trial.state === 'STOPPED' ? 'FAILED' : trial.state,
-    intermediateValues: sign === 1 ? trial.scores : trial.scores.map((s) => sign * s),
   };
 }
 

@@ -10,12 +10,14 @@
  * a worker or API crash like any workflow. A trial's client must show a sign of life (suggest,
  * report, heartbeat) within trial_timeout_seconds, or a workflow timer fails it as stale.
  */
-import { allHandlersFinished, proxyActivities, proxyLocalActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
+import { allHandlersFinished, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { createSampler } from '../ml/search';
 import { createPruner } from '../ml/search/pruner';
 import type { Trial as SamplerTrial } from '../ml/search/sampler';
 import type { Params } from '../ml/types';
 import { completeTrial, heartbeatTrial, reportIntermediate, suggestTrials } from './definitions';
+import { toSamplerTrial } from './sampler_trials';
 import type {
   Candidate,
   ClientStudyState,
@@ -49,6 +51,14 @@ const { recordClientTrials } = proxyActivities<Activities>({
 });
 /** Suggestions whose client ids set how many trials a bayesian study samples ahead. */
 const RECENT_ASKS = 16;
+/**
+ * A TPE study samples in the workflow itself while it has at most this many closed trials (TPE
+ * then takes under 15 ms; the history carried across continue-as-new stays well under Temporal's
+ * payload limit); beyond, and for GP or a warm start, in an activity reading tuning_trials.
+ */
+const MAX_HISTORY_IN_WORKFLOW = 1000;
+/** Patch marker: studies begun before sampling moved into the workflow replay with their activities. */
+const SAMPLES_IN_WORKFLOW = 'client-study-samples-in-workflow';
 
 const DEFAULT_TRIAL_TIMEOUT_SECONDS = 300;
 
@@ -83,6 +93,8 @@ export class ClientStudy {
   private readonly retry: Params[];
   private retried: number;
   private readonly closedSteps: ClientStudyState['closedSteps'];
+  /** Closed trials for sampling in the workflow (see `samplesHere`); undefined once it cannot. */
+  private history: SamplerTrial[] | undefined;
   /** Suggestions, one at a time (see `serially`). */
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
@@ -98,6 +110,7 @@ export class ClientStudy {
     this.retry = carried?.retry ?? [];
     this.retried = carried?.retried ?? 0;
     this.closedSteps = carried?.closedSteps ?? [];
+    this.history = carried ? carried.history : [];
   }
 
   private get timeoutMs(): number {
@@ -208,6 +221,7 @@ export class ClientStudy {
       retried: this.retried,
       closedSteps: this.closedSteps,
       unrecorded: this.unrecorded,
+      history: this.history,
     };
   }
 
@@ -264,9 +278,33 @@ export class ClientStudy {
   private async fresh(count: number): Promise<Candidate[]> {
     if (this.host.config.tuning_method !== 'bayesian') return this.host.plan(count, this.pending());
     if (this.ready.length < count) {
-      this.ready.push(...(await sampleNow({ ...this.host.samplerInput(count - this.ready.length, this.ready.length, this.pending()), recent: this.unrecorded })));
+      const input = this.host.samplerInput(count - this.ready.length, this.ready.length, this.pending());
+      this.ready.push(...(this.samplesHere() ? this.sampleHere(input) : await sampleNow({ ...input, recent: this.unrecorded })));
     }
     return this.ready.splice(0, count).map((params) => this.host.numberOf(params));
+  }
+
+  /**
+   * Whether the sampler runs in the workflow: TPE on a study's own trials, while they are few.
+   * Sampling there answers a suggestion in the update's own workflow task (a local activity costs
+   * a second one, about 5 ms, and a read of tuning_trials); the sampler is pure and seeded by
+   * trial number, so a replay suggests the same.
+   */
+  private samplesHere(): boolean {
+    const { sampler, parent_tuning_run_id: parent } = this.host.config;
+    return this.history !== undefined && sampler !== 'gp' && !parent && patched(SAMPLES_IN_WORKFLOW);
+  }
+
+  private sampleHere(input: SuggestInput): Params[] {
+    const { config } = input;
+    const history = [...this.history!].sort((a, b) => a.number - b.number);
+    return createSampler('bayesian', { seed: config.seed, sampler: config.sampler }).suggest(
+      config.param_distributions!,
+      history,
+      input.pending,
+      input.count,
+      input.firstTrialNumber,
+    );
   }
 
   /**
@@ -276,7 +314,7 @@ export class ClientStudy {
    * batches running beside it.
    */
   private sampleAhead(): void {
-    if (this.host.config.tuning_method !== 'bayesian' || this.sampling || this.retry.length > 0 || this.host.stopReason() !== undefined) return;
+    if (this.host.config.tuning_method !== 'bayesian' || this.samplesHere() || this.sampling || this.retry.length > 0 || this.host.stopReason() !== undefined) return;
     const target = Math.min(new Set(this.askers).size, this.host.remaining(this.retried));
     // Refilled from half full: one activity samples for several suggestions.
     if (this.ready.length * 2 > target || this.ready.length >= target) return;
@@ -329,6 +367,10 @@ export class ClientStudy {
     const ack: TrialAck = { number: trial.number, state: result.state, value: result.mean_score };
     this.acks.set(trial.number, ack);
     this.unrecorded.push(result);
+    if (this.history) {
+      this.history.push(toSamplerTrial(result, this.sign));
+      if (this.history.length > MAX_HISTORY_IN_WORKFLOW) this.history = undefined;
+    }
     if (result.state === 'COMPLETE' || result.state === 'PRUNED') {
       this.closedSteps.push({ number: trial.number, state: result.state, values: trial.steps.map((s) => s.value) });
     }

@@ -1,6 +1,7 @@
 /** Plain, serialisable inputs and outputs of the workflows and their activities. */
 import type { Params, Task } from '../ml/types';
 import type { ParamGrid, SearchSpace } from '../ml/search/space';
+import type { Trial as SamplerTrial } from '../ml/search/sampler';
 
 export const TUNING_METHODS = ['grid_search', 'random_search', 'bayesian'] as const;
 export type TuningMethod = (typeof TUNING_METHODS)[number];
@@ -109,6 +110,8 @@ export interface ClientStudyState {
   closedSteps: { number: number; state: TrialState; values: number[] }[];
   /** Closed trials not yet written to tuning_trials. */
   unrecorded?: TrialResult[];
+  /** Every closed trial as the sampler sees it, while a bayesian study samples in the workflow. */
+  history?: SamplerTrial[];
 }
 
 export interface SuggestRequest {
