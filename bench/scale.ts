@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale [-- --trials N --n-estimators T --batch-size B --parallelism P]`: does the
+ * `npm run bench:scale [-- --trials N --n-estimators T --batch-size B --parallelism P --ceiling-trials C]`: does the
  * service scale out over worker processes? One CPU-bound grid run (random forests on breast_cancer,
  * 5-fold CV, about a second of fitting per trial) evaluated by 1 and then by 2 worker processes
  * (src/worker.ts, EVALUATION_THREADS=1 each) on one task queue, against the integration harness
@@ -10,13 +10,23 @@
  * GET …/trials), and the orchestration overhead: the share of the workers' wall time not spent
  * fitting, 1 − Σ trial fit seconds ÷ (wall × workers). Goals: 2 workers ≥ 1.8× the throughput of
  * one, overhead < 5%. On a machine shared with other jobs both numbers are noisy.
+ *
+ * First, the machine's own ceiling for that ratio: the same trials' fits with no service at all
+ * (this script with `--fit-only N`: N trials spread over the grid, 5-fold CV, in one plain process), in one
+ * process and then in two at once: 2 × t(one) ÷ t(two at once).
  * Prints a table and, as the last line, the numbers as JSON.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadSampleDataset } from '../src/ml/data';
+import { createEstimator } from '../src/ml/estimators';
+import { crossValidate } from '../src/ml/model_selection';
+import { expandGrid, type ParamGrid } from '../src/ml/search';
+import { classCount } from '../src/ml/types';
 import { evaluationTaskQueue } from '../src/temporal/ids';
 import { stopProcess } from './processes';
 import { call, startHarness, waitFor, type Harness } from '../test/integration/harness';
@@ -28,11 +38,13 @@ const { values: args } = parseArgs({
     'n-estimators': { type: 'string', default: '600' },
     'batch-size': { type: 'string', default: '2' },
     parallelism: { type: 'string', default: '4' },
+    'ceiling-trials': { type: 'string', default: '8' },
+    'fit-only': { type: 'string' },
   },
 });
 
 /** The grid: `trials` candidates (a multiple of 24), all with the same number of trees, so trials cost about the same. */
-function grid(trials: number): Record<string, unknown[]> {
+function grid(trials: number): ParamGrid {
   const space = {
     max_depth: [6, 8, 10, null],
     max_features: ['sqrt', 0.3, 0.5],
@@ -44,6 +56,42 @@ function grid(trials: number): Record<string, unknown[]> {
   const leaf = trials / (space.max_depth.length * space.max_features.length * space.criterion.length);
   if (!Number.isInteger(leaf)) throw new Error(`--trials: a multiple of ${space.max_depth.length * space.max_features.length * space.criterion.length}`);
   return { ...space, min_samples_leaf: space.min_samples_leaf.slice(0, leaf) };
+}
+
+/** `--fit-only N`: N trials spread over the grid, fitted and scored here as a worker's thread would; prints the seconds. */
+function fitOnly(trials: number): void {
+  const data = loadSampleDataset('breast_cancer');
+  const nClasses = classCount(data);
+  const candidates = expandGrid(grid(Number(args.trials)));
+  const step = Math.max(1, Math.floor(candidates.length / trials));
+  const started = performance.now();
+  for (const params of candidates.filter((_, i) => i % step === 0).slice(0, trials)) {
+    const estimator = () => createEstimator('random_forest', 'classification', { ...params, n_estimators: Number(args['n-estimators']), random_state: 0 }, nClasses);
+    crossValidate(data, estimator, { cvFolds: 5, scoring: 'accuracy', seed: 0 });
+  }
+  process.stdout.write(`${(performance.now() - started) / 1000}\n`);
+}
+
+/** Seconds each of `count` plain processes, started together, takes for `--fit-only trials`. */
+async function fitProcesses(count: number, trials: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: count }, () => {
+      const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), __filename, '--fit-only', String(trials), '--trials', args.trials!, '--n-estimators', args['n-estimators']!]);
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.stderr.pipe(process.stderr);
+      return new Promise<number>((resolve, reject) =>
+        child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`--fit-only exited ${code}`)))),
+      );
+    }),
+  );
+}
+
+/** The machine's ceiling for the 2 ÷ 1 ratio: the same fits in one plain process, then in two at once. */
+async function ceiling(trials: number): Promise<{ one_seconds: number; two_seconds: number[]; ratio: number }> {
+  const [one] = await fitProcesses(1, trials);
+  const two = await fitProcesses(2, trials);
+  return { one_seconds: one, two_seconds: two, ratio: (2 * one) / Math.max(...two) };
 }
 
 /** `count` worker processes (src/worker.ts, one evaluation thread each), ready when each polls the evaluation queue. */
@@ -153,6 +201,8 @@ async function measure(h: Harness, modelRunId: string, workers: number): Promise
 }
 
 async function main(): Promise<void> {
+  if (args['fit-only'] !== undefined) return fitOnly(Number(args['fit-only']));
+  const machine = await ceiling(Number(args['ceiling-trials']));
   // The harness's own worker only starts and stops: its state changes are not worth a line each.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const h = await startHarness({ maxRunningTuningRuns: 0, rateLimitPerMinute: 0, evaluationThreads: 1 });
@@ -191,9 +241,11 @@ async function main(): Promise<void> {
       row(two),
       '',
       `throughput ratio, 2 workers ÷ 1: ${ratio.toFixed(2)}× (goal ≥ 1.8×); overhead: ${pct(one.overhead)} with 1, ${pct(two.overhead)} with 2 (goal < 5%)`,
+      `the machine's ceiling, the same fits with no service (${args['ceiling-trials']} trials a process): ` +
+        `one process ${machine.one_seconds.toFixed(1)} s, two at once ${machine.two_seconds.map((t) => t.toFixed(1)).join(' s and ')} s: ${machine.ratio.toFixed(2)}×`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    process.stdout.write(JSON.stringify({ one, two, ratio }) + '\n');
+    process.stdout.write(JSON.stringify({ one, two, ratio, ceiling: machine }) + '\n');
   } finally {
     await h.close();
   }
