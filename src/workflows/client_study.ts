@@ -308,8 +308,9 @@ export class ClientStudy {
   }
 
   /**
-   * While its clients work, a bayesian study samples the next suggestions' parameters (one per
-   * client asking lately), so a suggestion is answered without waiting for the sampler. A sample
+   * While its clients work, a bayesian study that samples in an activity (see `samplesHere`)
+   * samples the next suggestions' parameters (one per client asking lately), so a suggestion is
+   * answered without waiting for the activity. A sample
    * sees the trials closed before it; the ones running are pending, as a built-in batch sees the
    * batches running beside it.
    */
