@@ -102,7 +102,11 @@ async function optuna(url: string, clients: number): Promise<{ block: Block; chi
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
     const { value, done } = await lines.next();
-    if (done) throw new Error(`bench/optuna_asktell.py exited (${child.exitCode})`);
+    if (done) {
+      throw new Error(
+        `bench/optuna_asktell.py exited (${child.exitCode}); it needs Debian's Optuna and psycopg2: apt-get install -y python3-optuna python3-psycopg2`,
+      );
+    }
     return value as string;
   };
   if ((await next()) !== 'ready') throw new Error('bench/optuna_asktell.py did not start');
