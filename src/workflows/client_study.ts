@@ -52,11 +52,15 @@ const { recordClientTrials } = proxyActivities<Activities>({
 /** Suggestions whose client ids set how many trials a bayesian study samples ahead. */
 const RECENT_ASKS = 16;
 /**
- * A TPE study samples in the workflow itself while it has at most this many closed trials (TPE
- * then takes under 15 ms; the history carried across continue-as-new stays well under Temporal's
- * payload limit); beyond, and for GP or a warm start, in an activity reading tuning_trials.
+ * A TPE study samples in the workflow itself while it has at most MAX_HISTORY_IN_WORKFLOW closed
+ * trials (the history carried across continue-as-new stays well under Temporal's payload limit)
+ * and a suggestion is small work: count × (trials + pending + count / 2) × parameters at most
+ * MAX_SAMPLING_WORK. TPE takes about 5 µs a unit in the workflow's sandbox, so at most about 50 ms;
+ * with Temporal's 10 updates in flight at most, a workflow task stays well inside the 2 s deadlock
+ * timeout. Beyond, and for GP or a warm start, it samples in an activity reading tuning_trials.
  */
 const MAX_HISTORY_IN_WORKFLOW = 1000;
+const MAX_SAMPLING_WORK = 10_000;
 /** Patch marker: studies begun before sampling moved into the workflow replay with their activities. */
 const SAMPLES_IN_WORKFLOW = 'client-study-samples-in-workflow';
 
@@ -115,6 +119,10 @@ export class ClientStudy {
 
   private get timeoutMs(): number {
     return (this.host.config.trial_timeout_seconds ?? DEFAULT_TRIAL_TIMEOUT_SECONDS) * 1000;
+  }
+
+  private get paramCount(): number {
+    return Object.keys(this.host.config.param_distributions ?? {}).length;
   }
 
   private get sign(): number {
@@ -279,20 +287,24 @@ export class ClientStudy {
     if (this.host.config.tuning_method !== 'bayesian') return this.host.plan(count, this.pending());
     if (this.ready.length < count) {
       const input = this.host.samplerInput(count - this.ready.length, this.ready.length, this.pending());
-      this.ready.push(...(this.samplesHere() ? this.sampleHere(input) : await sampleNow({ ...input, recent: this.unrecorded })));
+      this.ready.push(...(this.samplesHere(input.count) ? this.sampleHere(input) : await sampleNow({ ...input, recent: this.unrecorded })));
     }
     return this.ready.splice(0, count).map((params) => this.host.numberOf(params));
   }
 
   /**
-   * Whether the sampler runs in the workflow: TPE on a study's own trials, while they are few.
+   * Whether the sampler runs in the workflow for `count` suggestions: TPE on a study's own
+   * trials, while the work is small (see MAX_SAMPLING_WORK).
    * Sampling there answers a suggestion in the update's own workflow task (a local activity costs
    * a second one, about 5 ms, and a read of tuning_trials); the sampler is pure and seeded by
    * trial number, so a replay suggests the same.
    */
-  private samplesHere(): boolean {
+  private samplesHere(count: number): boolean {
     const { sampler, parent_tuning_run_id: parent } = this.host.config;
-    return this.history !== undefined && sampler !== 'gp' && !parent && patched(SAMPLES_IN_WORKFLOW);
+    if (this.history === undefined || sampler === 'gp' || parent) return false;
+    // Each of the `count` sees the ones before it as pending.
+    const work = count * (this.history.length + this.pending().length + count / 2) * this.paramCount;
+    return work <= MAX_SAMPLING_WORK && patched(SAMPLES_IN_WORKFLOW);
   }
 
   private sampleHere(input: SuggestInput): Params[] {
@@ -315,7 +327,7 @@ export class ClientStudy {
    * batches running beside it.
    */
   private sampleAhead(): void {
-    if (this.host.config.tuning_method !== 'bayesian' || this.samplesHere() || this.sampling || this.retry.length > 0 || this.host.stopReason() !== undefined) return;
+    if (this.host.config.tuning_method !== 'bayesian' || this.samplesHere(1) || this.sampling || this.retry.length > 0 || this.host.stopReason() !== undefined) return;
     const target = Math.min(new Set(this.askers).size, this.host.remaining(this.retried));
     // Refilled from half full: one activity samples for several suggestions.
     if (this.ready.length * 2 > target || this.ready.length >= target) return;
@@ -370,7 +382,8 @@ export class ClientStudy {
     this.unrecorded.push(result);
     if (this.history) {
       this.history.push(toSamplerTrial(result, this.sign));
-      if (this.history.length > MAX_HISTORY_IN_WORKFLOW) this.history = undefined;
+      // Past either bound it never samples here again: the history is dropped, not carried.
+      if (this.history.length > MAX_HISTORY_IN_WORKFLOW || this.history.length * this.paramCount > MAX_SAMPLING_WORK) this.history = undefined;
     }
     if (result.state === 'COMPLETE' || result.state === 'PRUNED') {
       this.closedSteps.push({ number: trial.number, state: result.state, values: trial.steps.map((s) => s.value) });

@@ -2,7 +2,8 @@
  * A bayesian client study samples TPE in its workflow (no activity per suggestion): each trial's
  * parameters are exactly what the sampler gives for every trial closed before it, also after the
  * study has continued as new (a low history limit makes it do so several times), so the history
- * it carries is the whole study.
+ * it carries is the whole study; a suggestion too large for a workflow task samples in a local
+ * activity instead.
  */
 import { TuningClient } from '../../clients/typescript';
 import { createSampler, type SearchSpace, type Trial as SamplerTrial } from '../../src/ml/search';
@@ -47,3 +48,22 @@ test('each suggestion is the sampler on every closed trial, across continue-as-n
   for await (const execution of h.env.client.workflow.list({ query: `WorkflowId = 'tuning-run-${study.id}'` })) runs.push(execution.status.name);
   expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(2);
 }, 180_000);
+
+test('a small suggestion samples in the workflow task, a large one in a local activity', async () => {
+  const client = new TuningClient(h.baseUrl, h.token);
+  const space: SearchSpace = { a: { type: 'float', low: 0, high: 1 }, b: { type: 'float', low: 0, high: 1 }, c: { type: 'int', low: 1, high: 9 } };
+  const study = await client.createStudy({ name: 'sampling-sizes', tuning_method: 'bayesian', param_distributions: space, n_iter: 300, seed: 2 });
+  const localActivities = async () => {
+    const history = await h.env.client.workflow.getHandle(`tuning-run-${study.id}`).fetchHistory();
+    return (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  };
+
+  const small = await study.ask(2, 'small');
+  expect(small.trials).toHaveLength(2);
+  expect(await localActivities()).toBe(0);
+  // 200 trials of 3 parameters, each seeing those before it as pending: beyond a workflow task's share.
+  const large = await study.ask(200, 'large');
+  expect(large.trials).toHaveLength(200);
+  expect(new Set(large.trials.map((t) => JSON.stringify(t.params))).size).toBe(200);
+  expect(await localActivities()).toBe(1);
+}, 120_000);
