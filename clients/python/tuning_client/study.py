@@ -286,7 +286,8 @@ class Study:
         return self.transport.request("PATCH", f"/tuning/tune/{quote(self.id)}", {"n_iter": n_iter})
 
     def _post(self, path: str, body: Dict[str, Any]) -> Dict[str, Any]:
-        return self.transport.request("POST", f"/tuning/tune/{quote(self.id)}{path}", body)
+        # Every study operation is idempotent (a client id, or a trial's recorded answer), so safe to resend.
+        return self.transport.request("POST", f"/tuning/tune/{quote(self.id)}{path}", body, idempotent=True)
 
     def __repr__(self) -> str:
         return f"Study(id={self.id!r}, direction={self.direction!r})"
