@@ -94,6 +94,12 @@ const TEMPORAL_LEVELS: Record<TemporalLogLevel, 'trace' | 'debug' | 'info' | 'wa
 };
 
 /**
+ * SDK warnings this service's design makes routine, logged at debug instead: the evaluation worker
+ * (src/worker.ts) polls only activities, so the SDK notes at every start that it has no workflows.
+ */
+const ROUTINE_SDK_NOTICES = new Set(['No workflows registered, not polling for workflow tasks']);
+
+/**
  * The Temporal Runtime's logger on pino: the SDK's own messages, the forwarded Core logs, and the
  * activity and workflow context loggers (whose metadata hold workflowId, activityType, ...).
  */
@@ -105,7 +111,7 @@ export class TemporalPinoLogger implements TemporalLogger {
     // The task token is an opaque blob as long as the rest of the line.
     delete rest.taskToken;
     const fields = { ...rest, ...runIdsOf(meta.workflowId), ...(error instanceof Error ? { err: error } : error !== undefined ? { error } : {}) };
-    this.target[TEMPORAL_LEVELS[level]](fields, message);
+    this.target[TEMPORAL_LEVELS[ROUTINE_SDK_NOTICES.has(message) ? 'DEBUG' : level]](fields, message);
   }
 
   trace(message: string, meta?: LogMetadata): void {

@@ -207,9 +207,12 @@ describe('the logger', () => {
     temporal.warn('Activity failed', { workflowId: 'tuning-run-42', activityType: 'evaluateCandidates', taskToken: 'opaque', error: new Error('boom') });
     temporal.debug('Activity completed', { workflowId: 'model-run-7' });
     temporal.trace('below the level');
+    // The evaluation worker has no workflows by design: the SDK's warning about it is routine.
+    temporal.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'q-evaluations' });
     expect(lines).toEqual([
       expect.objectContaining({ level: 40, msg: 'Activity failed', workflowId: 'tuning-run-42', tuningRunId: '42', activityType: 'evaluateCandidates', err: expect.objectContaining({ message: 'boom' }) }),
       expect.objectContaining({ level: 20, msg: 'Activity completed', modelRunId: '7' }),
+      expect.objectContaining({ level: 20, msg: 'No workflows registered, not polling for workflow tasks', taskQueue: 'q-evaluations' }),
     ]);
     expect(lines[0]).not.toHaveProperty('taskToken');
     expect(runIdsOf('schedule-9')).toEqual({});
