@@ -27,7 +27,7 @@ import type {
   TuningConfig,
   TuningContext,
 } from '../workflows/types';
-import { toSamplerTrial } from '../workflows/sampler_trials';
+import { suggestFromHistory, toSamplerTrial } from '../workflows/sampler_trials';
 import { DatasetCache } from './dataset_cache';
 import { TrialHistory } from './trial_history';
 import { TrialRecorder } from './trial_recorder';
@@ -178,12 +178,10 @@ export function createActivities({ orm, pool, datasets, workerIdentity }: Activi
       const space = config.param_distributions!;
       const parent = config.parent_tuning_run_id ? await history.ofFinishedRun(config.parent_tuning_run_id) : [];
       const own = input.historyEnd === null ? await history.ofStudy(input.tuningRunId, input.recent ?? []) : await history.below(input.tuningRunId, input.historyEnd);
-      const sampler = createSampler('bayesian', { seed: config.seed, sampler: config.sampler });
       // Samplers maximise: a minimised study's values are given with their sign turned.
       const sign = config.direction === 'minimize' ? -1 : 1;
       const asSampled = (trial: TrialResult) => toSamplerTrial(trial, sign);
-      const trials = [...warmStartHistory(parent.map(asSampled), space), ...own.map(asSampled)];
-      return sampler.suggest(space, trials, input.pending, input.count, input.firstTrialNumber);
+      return suggestFromHistory(input, [...warmStartHistory(parent.map(asSampled), space), ...own.map(asSampled)]);
     },
 
     /**

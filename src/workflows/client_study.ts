@@ -12,12 +12,11 @@
  */
 import { allHandlersFinished, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, type RetryPolicy } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { createSampler } from '../ml/search';
 import { createPruner } from '../ml/search/pruner';
 import type { Trial as SamplerTrial } from '../ml/search/sampler';
 import type { Params } from '../ml/types';
 import { completeTrial, heartbeatTrial, reportIntermediate, suggestTrials } from './definitions';
-import { toSamplerTrial } from './sampler_trials';
+import { suggestFromHistory, toSamplerTrial } from './sampler_trials';
 import type {
   Candidate,
   ClientStudyState,
@@ -307,16 +306,9 @@ export class ClientStudy {
     return work <= MAX_SAMPLING_WORK && patched(SAMPLES_IN_WORKFLOW);
   }
 
+  /** The sampler on every closed trial, in number order as the activity reads them. */
   private sampleHere(input: SuggestInput): Params[] {
-    const { config } = input;
-    const history = [...this.history!].sort((a, b) => a.number - b.number);
-    return createSampler('bayesian', { seed: config.seed, sampler: config.sampler }).suggest(
-      config.param_distributions!,
-      history,
-      input.pending,
-      input.count,
-      input.firstTrialNumber,
-    );
+    return suggestFromHistory(input, [...this.history!].sort((a, b) => a.number - b.number));
   }
 
   /**
