@@ -147,7 +147,7 @@ function scheduleInfo(d: ScheduleDescription) {
 
 /** How long a read waits for Temporal's describe before answering from the row alone. */
 const DESCRIBE_DEADLINE_MS = 2_000;
-/** A change's whole answer (update, then describe) aims to be this quick; the describe gets what is left, if anything. */
+/** A change's whole answer (update, then describe) aims to be this quick: the update gets it all, the describe what is left. */
 const CHANGE_BUDGET_MS = 3_000;
 
 /**
@@ -334,17 +334,26 @@ export function scheduleRoutes({ orm, temporal, config }: ApiDeps): Router {
     await temporalCall(
       'update the schedule',
       () =>
-        temporal.schedule.getHandle(row.scheduleId).update((previous) => {
-          state = { paused: body.paused ?? previous.state.paused, note: body.note ?? defaultNote ?? previous.state.note ?? null };
-          return {
-            spec: temporalSpec(spec),
-            action: previous.action,
-            policies: { ...previous.policies, overlap: overlapPolicy(spec.overlap_policy) },
-            state: { ...state, note: state.note ?? undefined, remainingActions: previous.state.remainingActions },
-          };
-        }),
+        temporal.withDeadline(started + CHANGE_BUDGET_MS, () =>
+          temporal.schedule.getHandle(row.scheduleId).update((previous) => {
+            state = { paused: body.paused ?? previous.state.paused, note: body.note ?? defaultNote ?? previous.state.note ?? null };
+            return {
+              spec: temporalSpec(spec),
+              action: previous.action,
+              policies: { ...previous.policies, overlap: overlapPolicy(spec.overlap_policy) },
+              state: { ...state, note: state.note ?? undefined, remainingActions: previous.state.remainingActions },
+            };
+          }),
+        ),
       spec,
-    );
+    ).catch(async (err: unknown) => {
+      // Temporal can take seconds to say that a schedule deleted meanwhile is gone (a fuzz run saw
+      // 5 s): one whose row is gone by the deadline is a 404, as if the delete had come first.
+      if (err instanceof HttpError && err.status === 503 && (await orm.em.fork().count(TuningSchedule, { id: row.id })) === 0) {
+        throw notFound('tuning schedule', row.id);
+      }
+      throw err;
+    });
     Object.assign(row, { spec, ...state });
     await em.flush();
     res.json(await scheduleView(em, temporal, row, started + CHANGE_BUDGET_MS));
