@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist/src dist/workflow-bundle.js dist/workflow-bundle.js.map
 npx tsc -p tsconfig.build.json
+cp src/ml/ensemble/hgb/kernel.wasm dist/src/ml/ensemble/hgb/
 npm run --silent build:dashboard
 npx tsx scripts/build-workflows.ts

@@ -23,7 +23,8 @@ import type { EstimatorOptions } from '../tree/decision_tree';
 import { ClassWeight, fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { Dataset, Estimator, InvalidInputError } from '../types';
 import { maxFitThreads } from '../parallel/team';
-import { fitArray, HistogramBuilder } from './hgb/histogram';
+import { type Histogram, HistogramBuilder } from './hgb/histogram';
+import { KernelMemory } from './hgb/kernel';
 
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
 const ALMOST_INF = 1e300;
@@ -133,19 +134,6 @@ function featureThresholds(sorted: Float64Array, maxBins: number): Float64Array 
   return t;
 }
 
-/** Code of value x: its bin, or nBins for NaN. */
-function binOf(x: number, t: Float64Array): number {
-  if (x !== x) return t.length + 1;
-  let a = 0;
-  let b = t.length;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (x <= t[mid]) b = mid;
-    else a = mid + 1;
-  }
-  return a;
-}
-
 function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number): Binned {
   const N = data.nSamples;
   const nF = data.nFeatures;
@@ -157,40 +145,43 @@ function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number
   }
   const col = new Float64Array(sample.length);
   const thresholds: Float64Array[] = [];
-  const nBins = new Int32Array(nF);
-  const hasMissing = new Uint8Array(nF);
-  // Shared, so that helper threads of any later fit can read the cached codes.
-  const codes = fitArray(Uint8Array, n * nF, true);
   for (let f = 0; f < nF; f++) {
     const off = f * N;
     for (let i = 0; i < sample.length; i++) col[i] = X[off + sample[i]];
     col.sort(); // NaN last
     let m = col.length;
     while (m > 0 && Number.isNaN(col[m - 1])) m--;
-    const t = featureThresholds(col.subarray(0, m), maxBins);
-    thresholds.push(t);
-    nBins[f] = t.length + 1;
-    const missing = t.length + 1;
-    let any = 0;
-    for (let i = 0; i < n; i++) {
-      const c = binOf(X[off + rows[i]], t);
-      if (c === missing) any = 1;
-      codes[f * n + i] = c;
-    }
-    hasMissing[f] = any;
+    thresholds.push(featureThresholds(col.subarray(0, m), maxBins));
+  }
+  const codes = binRows(data, thresholds, rows);
+  const nBins = Int32Array.from(thresholds, (t) => t.length + 1);
+  const hasMissing = new Uint8Array(nF);
+  for (let f = 0; f < nF; f++) {
+    const column = codes.subarray(f * n, (f + 1) * n);
+    hasMissing[f] = column.includes(nBins[f]) ? 1 : 0;
   }
   return { thresholds, nBins, hasMissing, codes };
 }
 
-/** Rows binned with fitted thresholds, column-major like Binned.codes. */
+/** Rows binned with fitted thresholds, column-major like Binned.codes (by the kernel's binValues). */
 function binRows(data: Dataset, thresholds: Float64Array[], rows: Uint32Array): Uint8Array {
   const nF = data.nFeatures;
-  const codes = new Uint8Array(rows.length * nF);
-  for (let f = 0; f < nF; f++) {
-    const off = f * data.nSamples;
-    for (let i = 0; i < rows.length; i++) codes[f * rows.length + i] = binOf(data.X[off + rows[i]], thresholds[f]);
+  const n = rows.length;
+  const memory = KernelMemory.acquire();
+  try {
+    const x = memory.f64(n);
+    const t = memory.f64(256);
+    const out = memory.u8(n * nF);
+    for (let f = 0; f < nF; f++) {
+      const off = f * data.nSamples;
+      for (let i = 0; i < n; i++) x.view[i] = data.X[off + rows[i]];
+      t.view.set(thresholds[f]);
+      memory.kernel.binValues(x.ptr, n, t.ptr, thresholds[f].length, out.ptr + f * n);
+    }
+    return out.view.slice();
+  } finally {
+    memory.release();
   }
-  return codes;
 }
 
 /**
@@ -253,7 +244,7 @@ interface GrowNode {
   sumG: number;
   sumH: number;
   /** (sum g, sum h, count) per feature and bin (the NaN bin last), flat: 3 × (offset + bin). */
-  hist: Float64Array | null;
+  hist: Histogram | null;
   // Best split.
   gain: number;
   feature: number;
@@ -271,31 +262,22 @@ interface GrowerConfig {
   shrinkage: number;
 }
 
-/** Grows one tree on the gradients/hessians of training positions rows[0, n). */
+/** Grows trees on the gradients/hessians of the builder's n training positions. */
 class HistGrower {
-  /** Offset (× 3) of feature f's bins in a histogram, NaN bin included; last entry = total size. */
+  private readonly pool: Histogram[] = [];
   private readonly offsets: Int32Array;
-  private readonly pool: Float64Array[] = [];
-  private readonly tmp: Uint32Array;
   private readonly nF: number;
 
   constructor(
     private readonly binned: Binned,
     private readonly builder: HistogramBuilder,
-    private readonly n: number,
-    rows: Uint32Array,
-    grads: Float32Array[],
-    hess: Float32Array[],
   ) {
+    this.offsets = builder.offsets.view;
     this.nF = binned.nBins.length;
-    this.offsets = new Int32Array(this.nF + 1);
-    for (let f = 0; f < this.nF; f++) this.offsets[f + 1] = this.offsets[f] + 3 * (binned.nBins[f] + 1);
-    builder.prepare(binned.codes, n, this.nF, this.offsets, rows, grads, hess);
-    this.tmp = new Uint32Array(n);
   }
 
-  private take(): Float64Array {
-    return this.pool.pop() ?? new Float64Array(this.offsets[this.nF]);
+  private take(): Histogram {
+    return this.pool.pop() ?? this.builder.allocate();
   }
 
   private release(node: GrowNode): void {
@@ -303,10 +285,9 @@ class HistGrower {
     node.hist = null;
   }
 
-  private buildHist(rows: Uint32Array | null, start: number, end: number): Float64Array {
+  private buildHist(indirect: boolean, start: number, end: number): Histogram {
     const hist = this.take();
-    hist.fill(0);
-    this.builder.build(rows, start, end, hist);
+    this.builder.build(indirect, start, end, hist);
     return hist;
   }
 
@@ -316,7 +297,7 @@ class HistGrower {
    * on the left; a strictly better gain wins.
    */
   private findSplit(node: GrowNode, cfg: GrowerConfig): void {
-    const hist = node.hist!;
+    const hist = node.hist!.view;
     const { offsets, nF } = this;
     const { nBins, hasMissing } = this.binned;
     const l2 = cfg.l2;
@@ -386,9 +367,14 @@ class HistGrower {
     node.gain = best;
   }
 
-  /** Grows tree k of the iteration on (g, h) = the k-th gradient / hessian arrays given to the constructor. */
-  grow(rows: Uint32Array, n: number, k: number, g: Float32Array, h: Float32Array, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
-    this.builder.setTree(k);
+  /** Grows tree k of the iteration on the builder's k-th gradients / hessians. */
+  grow(k: number, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
+    const builder = this.builder;
+    builder.setTree(k);
+    const rows = builder.rows.view;
+    const n = rows.length;
+    const g = builder.grads[k].view;
+    const h = builder.hess[k].view;
     // Node arrays (grown as nodes are created).
     const feature: number[] = [];
     const bin: number[] = [];
@@ -464,30 +450,15 @@ class HistGrower {
     let nLeafNodes = 1;
     if (n < 2 * cfg.minSamplesLeaf || sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
     else {
-      root.hist = this.buildHist(null, 0, n);
+      root.hist = this.buildHist(false, 0, n);
       splitAndPush(root);
     }
-    const { codes, nBins } = this.binned;
-    const tmp = this.tmp;
+    const { nBins } = this.binned;
     while (heap.length > 0) {
       const node = pop();
-      // Partition rows by the split. Stable, branchless: left rows compacted in place, right rows via a buffer.
       const f = node.feature;
-      const off = f * n;
       const cut = node.bin;
-      const nanCode = node.missingLeft ? nBins[f] : -1;
-      let p = node.start;
-      let t = 0;
-      for (let q = node.start; q < node.end; q++) {
-        const r = rows[q];
-        const c = codes[off + r];
-        const goLeft = c <= cut || c === nanCode ? 1 : 0;
-        rows[p] = r;
-        tmp[t] = r;
-        p += goLeft;
-        t += 1 - goLeft;
-      }
-      rows.set(tmp.subarray(0, t), p);
+      const p = builder.partition(f, node.start, node.end, cut, node.missingLeft ? nBins[f] : -1);
       const depth = node.depth + 1;
       const lc = mk(node.start, p, depth, node.gl, node.hl);
       const rc = mk(p, node.end, depth, node.sumG - node.gl, node.sumH - node.hl);
@@ -511,12 +482,11 @@ class HistGrower {
       const splitR = rc.end - rc.start >= 2 * cfg.minSamplesLeaf;
       if (splitL || splitR) {
         const [small, large] = lc.end - lc.start < rc.end - rc.start ? [lc, rc] : [rc, lc];
-        const hs = this.buildHist(rows, small.start, small.end);
+        const hs = this.buildHist(true, small.start, small.end);
         small.hist = hs;
         // Subtraction: the parent's buffer becomes the larger child's.
         const ph = node.hist!;
-        const len = ph.length;
-        for (let i = 0; i < len; i++) ph[i] -= hs[i];
+        builder.subtract(ph, hs);
         large.hist = ph;
         node.hist = null;
       } else this.release(node);
@@ -602,137 +572,117 @@ abstract class BaseHistGradientBoosting implements Estimator {
 
     const variant = earlyStopping && vf !== null ? `es:${vf}:${seed}` : 'all';
     const binned = cachedBins(data, rows, variant, trainRows, p.max_bins as number, seed);
-    // Everything below is indexed by position in trainRows (valRows), not by data set row.
-    const trainY = new Float64Array(n);
-    const trainW = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      trainY[i] = yOf(trainRows[i]);
-      trainW[i] = wOf(trainRows[i]);
-    }
+    const valCodes = valRows.length > 0 ? binRows(data, binned.thresholds, valRows) : new Uint8Array(0);
+    // The fit's arrays live in the kernel's memory. Gradients and hessians are float32, as
+    // scikit-learn stores them; helper threads build histograms when this fit may use more than one
+    // thread.
+    const memory = KernelMemory.acquire();
+    try {
+      const builder = new HistogramBuilder(memory, binned, n, K, maxFitThreads());
+      // Everything below is indexed by position in trainRows (valRows), not by data set row.
+      const trainYAt = memory.f64(n);
+      const trainWAt = memory.f64(n);
+      const trainY = trainYAt.view;
+      const trainW = trainWAt.view;
+      for (let i = 0; i < n; i++) {
+        trainY[i] = yOf(trainRows[i]);
+        trainW[i] = wOf(trainRows[i]);
+      }
 
-    // Baseline (intercept-only raw prediction).
-    const baseline = new Float64Array(K);
-    let wSum = 0;
-    for (let i = 0; i < n; i++) wSum += trainW[i];
-    if (this.classification) {
-      const share = new Float64Array(this.nClasses_);
-      for (let i = 0; i < n; i++) share[trainY[i]] += trainW[i] / wSum;
-      if (K === 1) {
-        const pp = Math.min(Math.max(share[1], FLOAT64_EPS), 1 - FLOAT64_EPS);
-        baseline[0] = Math.log(pp / (1 - pp));
+      // Baseline (intercept-only raw prediction).
+      const baseline = new Float64Array(K);
+      let wSum = 0;
+      for (let i = 0; i < n; i++) wSum += trainW[i];
+      if (this.classification) {
+        const share = new Float64Array(this.nClasses_);
+        for (let i = 0; i < n; i++) share[trainY[i]] += trainW[i] / wSum;
+        if (K === 1) {
+          const pp = Math.min(Math.max(share[1], FLOAT64_EPS), 1 - FLOAT64_EPS);
+          baseline[0] = Math.log(pp / (1 - pp));
+        } else {
+          let mean = 0;
+          for (let k = 0; k < K; k++) {
+            baseline[k] = Math.log(Math.min(Math.max(share[k], FLOAT64_EPS), 1 - FLOAT64_EPS));
+            mean += baseline[k] / K;
+          }
+          for (let k = 0; k < K; k++) baseline[k] -= mean;
+        }
       } else {
-        let mean = 0;
+        let s = 0;
+        for (let i = 0; i < n; i++) s += trainW[i] * trainY[i];
+        baseline[0] = s / wSum;
+      }
+
+      const rawAt = memory.f64(n * K);
+      const raw = rawAt.view;
+      for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = baseline[k];
+      const nVal = valRows.length;
+      const rawVal = new Float64Array(nVal * K);
+      for (let i = 0; i < nVal; i++) for (let k = 0; k < K; k++) rawVal[i * K + k] = baseline[k];
+
+      const { kernel } = memory;
+      const g = builder.grads[0].view;
+      const h = builder.hess[0].view;
+      const probAt = memory.f64(K);
+      const grower = new HistGrower(binned, builder);
+      const maxLeaf = p.max_leaf_nodes as number | null;
+      const maxDepth = p.max_depth as number | null;
+      const cfg: GrowerConfig = {
+        maxLeafNodes: maxLeaf === null ? Infinity : maxLeaf,
+        maxDepth: maxDepth === null ? Infinity : maxDepth,
+        minSamplesLeaf: p.min_samples_leaf as number,
+        l2: p.l2_regularization as number,
+        shrinkage: p.learning_rate as number,
+      };
+      const nIterNoChange = p.n_iter_no_change as number;
+      const tol = p.tol as number;
+      const scores: number[] = [];
+      const valW = new Float64Array(nVal);
+      const valY = new Float64Array(nVal);
+      for (let i = 0; i < nVal; i++) {
+        valW[i] = wOf(valRows[i]);
+        valY[i] = yOf(valRows[i]);
+      }
+      const lossOf = (y: Float64Array, w: Float64Array, r: Float64Array, m: number): number => this.loss(y, w, r, m, K);
+      if (earlyStopping) scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -lossOf(trainY, trainW, raw, n));
+      const iterations: HistTree[][] = [];
+      const maxIter = p.max_iter as number;
+      for (let it = 0; it < maxIter; it++) {
+        tick();
+        // Half losses' gradients and hessians, like scikit-learn.
+        if (!this.classification) {
+          for (let i = 0; i < n; i++) {
+            g[i] = trainW[i] * (raw[i] - trainY[i]);
+            h[i] = trainW[i];
+          }
+        } else if (K === 1) {
+          kernel.logisticGradients(rawAt.ptr, trainYAt.ptr, trainWAt.ptr, n, builder.grads[0].ptr, builder.hess[0].ptr);
+        } else {
+          kernel.softmaxGradients(rawAt.ptr, trainYAt.ptr, trainWAt.ptr, n, K, builder.grads[0].ptr, builder.hess[0].ptr, 4 * n, probAt.ptr);
+        }
+        const trees: HistTree[] = [];
         for (let k = 0; k < K; k++) {
-          baseline[k] = Math.log(Math.min(Math.max(share[k], FLOAT64_EPS), 1 - FLOAT64_EPS));
-          mean += baseline[k] / K;
+          const { tree, leaves } = grower.grow(k, cfg);
+          for (const leaf of leaves) kernel.addLeafValue(rawAt.ptr, builder.rows.ptr, leaf.start, leaf.end, K, k, tree.value[leaf.id]);
+          if (nVal > 0) tree.addBinned(valCodes, binned.nBins, nVal, rawVal, K, k);
+          trees.push(tree);
         }
-        for (let k = 0; k < K; k++) baseline[k] -= mean;
-      }
-    } else {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += trainW[i] * trainY[i];
-      baseline[0] = s / wSum;
-    }
-
-    const raw = new Float64Array(n * K);
-    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = baseline[k];
-    const nVal = valRows.length;
-    const rawVal = new Float64Array(nVal * K);
-    for (let i = 0; i < nVal; i++) for (let k = 0; k < K; k++) rawVal[i * K + k] = baseline[k];
-    const valCodes = nVal > 0 ? binRows(data, binned.thresholds, valRows) : new Uint8Array(0);
-
-    // Gradients and hessians in float32, as scikit-learn stores them; helper threads build
-    // histograms when this fit may use more than one thread.
-    const threads = maxFitThreads();
-    const gradK: Float32Array[] = [];
-    const hessK: Float32Array[] = [];
-    for (let k = 0; k < K; k++) {
-      gradK.push(fitArray(Float32Array, n, threads > 1));
-      hessK.push(fitArray(Float32Array, n, threads > 1));
-    }
-    const g = gradK[0];
-    const h = hessK[0];
-    const prob = new Float64Array(K);
-    const growRows = fitArray(Uint32Array, n, threads > 1);
-    const grower = new HistGrower(binned, new HistogramBuilder(threads), n, growRows, gradK, hessK);
-    const maxLeaf = p.max_leaf_nodes as number | null;
-    const maxDepth = p.max_depth as number | null;
-    const cfg: GrowerConfig = {
-      maxLeafNodes: maxLeaf === null ? Infinity : maxLeaf,
-      maxDepth: maxDepth === null ? Infinity : maxDepth,
-      minSamplesLeaf: p.min_samples_leaf as number,
-      l2: p.l2_regularization as number,
-      shrinkage: p.learning_rate as number,
-    };
-    const nIterNoChange = p.n_iter_no_change as number;
-    const tol = p.tol as number;
-    const scores: number[] = [];
-    const valW = new Float64Array(nVal);
-    const valY = new Float64Array(nVal);
-    for (let i = 0; i < nVal; i++) {
-      valW[i] = wOf(valRows[i]);
-      valY[i] = yOf(valRows[i]);
-    }
-    const lossOf = (y: Float64Array, w: Float64Array, r: Float64Array, m: number): number => this.loss(y, w, r, m, K);
-    if (earlyStopping) scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -lossOf(trainY, trainW, raw, n));
-    const iterations: HistTree[][] = [];
-    const maxIter = p.max_iter as number;
-    for (let it = 0; it < maxIter; it++) {
-      tick();
-      // Half losses' gradients and hessians, like scikit-learn.
-      if (!this.classification) {
-        for (let i = 0; i < n; i++) {
-          g[i] = trainW[i] * (raw[i] - trainY[i]);
-          h[i] = trainW[i];
-        }
-      } else if (K === 1) {
-        for (let i = 0; i < n; i++) {
-          const w = trainW[i];
-          const pr = 1 / (1 + Math.exp(-raw[i]));
-          g[i] = w * (pr - trainY[i]);
-          h[i] = w * pr * (1 - pr);
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const w = trainW[i];
-          const y = trainY[i];
-          let m = -Infinity;
-          for (let k = 0; k < K; k++) m = Math.max(m, raw[i * K + k]);
-          let z = 0;
-          for (let k = 0; k < K; k++) {
-            prob[k] = Math.exp(raw[i * K + k] - m);
-            z += prob[k];
-          }
-          for (let k = 0; k < K; k++) {
-            const pk = prob[k] / z;
-            gradK[k][i] = w * (pk - (y === k ? 1 : 0));
-            hessK[k][i] = w * pk * (1 - pk);
-          }
+        iterations.push(trees);
+        if (earlyStopping) {
+          scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -lossOf(trainY, trainW, raw, n));
+          if (shouldStop(scores, nIterNoChange, tol)) break;
         }
       }
-      const trees: HistTree[] = [];
-      for (let k = 0; k < K; k++) {
-        const { tree, leaves } = grower.grow(growRows, n, k, gradK[k], hessK[k], cfg);
-        for (const leaf of leaves) {
-          const val = tree.value[leaf.id];
-          for (let q = leaf.start; q < leaf.end; q++) raw[growRows[q] * K + k] += val;
-        }
-        if (nVal > 0) tree.addBinned(valCodes, binned.nBins, nVal, rawVal, K, k);
-        trees.push(tree);
-      }
-      iterations.push(trees);
-      if (earlyStopping) {
-        scores.push(nVal > 0 ? -lossOf(valY, valW, rawVal, nVal) : -lossOf(trainY, trainW, raw, n));
-        if (shouldStop(scores, nIterNoChange, tol)) break;
-      }
+      this.estimators_ = iterations;
+      this.nIter_ = iterations.length;
+      this.baseline_ = baseline;
+      this.validationScore_ = nVal > 0 ? scores : [];
+      this.trainScore_ = nVal > 0 ? [] : scores;
+      this.nFeatures = data.nFeatures;
+      return this;
+    } finally {
+      memory.release();
     }
-    this.estimators_ = iterations;
-    this.nIter_ = iterations.length;
-    this.baseline_ = baseline;
-    this.validationScore_ = nVal > 0 ? scores : [];
-    this.trainScore_ = nVal > 0 ? [] : scores;
-    this.nFeatures = data.nFeatures;
-    return this;
   }
 
   /** Mean (weighted) half loss. */

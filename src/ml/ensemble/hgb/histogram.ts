@@ -1,82 +1,37 @@
 /**
- * The histogram kernel of histogram gradient boosting, run by the fitting thread and its helper
- * threads (../../parallel/team.ts). Bin codes are column-major over the n training rows
- * (codes[f * n + i]); a histogram holds (sum g, sum h, count) per bin, feature f's bins from
- * offsets[f] (offsets count values, 3 per bin).
+ * The arrays of one histogram GBM fit in its kernel memory (./kernel.ts), and the histograms built
+ * over them by the fitting thread and, for large nodes, its helper threads (../../parallel/team.ts).
+ * Bin codes are column-major over the n training rows (codes[f * n + i]); a histogram holds
+ * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
+ * 3 per bin).
  */
 import * as path from 'path';
 
 import { fitThreads, Team, teamFor } from '../../parallel/team';
+import { KernelMemory, kernelModule } from './kernel';
 
-/** Adds (g, h, 1) of rows[start, end) (positions start..end when rows is null) to hist. */
-export function accumulate(
-  codes: Uint8Array,
-  n: number,
-  nF: number,
-  offsets: Int32Array,
-  rows: Uint32Array | null,
-  start: number,
-  end: number,
-  g: Float32Array,
-  h: Float32Array,
-  hist: Float64Array,
-): void {
-  // Four features per pass over the rows: independent bins to update, fewer loop overheads.
-  let f = 0;
-  for (; f + 4 <= nF; f += 4) {
-    const o0 = f * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    const b0 = offsets[f];
-    const b1 = offsets[f + 1];
-    const b2 = offsets[f + 2];
-    const b3 = offsets[f + 3];
-    for (let i = start; i < end; i++) {
-      const r = rows === null ? i : rows[i];
-      const gi = g[r];
-      const hi = h[r];
-      let k = b0 + 3 * codes[o0 + r];
-      hist[k] += gi;
-      hist[k + 1] += hi;
-      hist[k + 2] += 1;
-      k = b1 + 3 * codes[o1 + r];
-      hist[k] += gi;
-      hist[k + 1] += hi;
-      hist[k + 2] += 1;
-      k = b2 + 3 * codes[o2 + r];
-      hist[k] += gi;
-      hist[k + 1] += hi;
-      hist[k + 2] += 1;
-      k = b3 + 3 * codes[o3 + r];
-      hist[k] += gi;
-      hist[k + 1] += hi;
-      hist[k + 2] += 1;
-    }
-  }
-  for (; f < nF; f++) {
-    const o = f * n;
-    const b = offsets[f];
-    for (let i = start; i < end; i++) {
-      const r = rows === null ? i : rows[i];
-      const k = b + 3 * codes[o + r];
-      hist[k] += g[r];
-      hist[k + 1] += h[r];
-      hist[k + 2] += 1;
-    }
-  }
+/** An array in kernel memory: its byte offset and a view of it. */
+interface Slot<T> {
+  ptr: number;
+  view: T;
 }
 
-/** What a helper thread holds during a fit: the fit's arrays (on SharedArrayBuffers) and its own output. */
-export interface SharedHistogramData {
-  codes: Uint8Array;
+export type Histogram = Slot<Float64Array>;
+
+/** What a helper thread gets once per fit: the memory, the module and the arrays' byte offsets. */
+export interface HelperData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  codes: number;
   n: number;
   nF: number;
-  offsets: Int32Array;
-  rows: Uint32Array;
-  grads: Float32Array[];
-  hess: Float32Array[];
-  out: Float64Array;
+  offsets: number;
+  rows: number;
+  grads: number[];
+  hess: number[];
+  /** The helper's own output histogram. */
+  out: number;
+  histLength: number;
 }
 
 /** Below this many (rows × features) a histogram is built on the fitting thread alone. */
@@ -84,42 +39,61 @@ const PARALLEL_MIN_WORK = 1 << 17;
 
 const HELPER_SCRIPT = path.join(__dirname, `helper${path.extname(__filename)}`);
 
-/** Arrays a helper thread can read: on a SharedArrayBuffer when the fit has helpers. */
-export function fitArray<T extends Uint8Array | Uint32Array | Float32Array>(
-  Ctor: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number },
-  length: number,
-  shared: boolean,
-): T {
-  const bytes = length * Ctor.BYTES_PER_ELEMENT;
-  return new Ctor(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-}
-
-/**
- * Builds the node histograms of one fit: on the fitting thread, or, when a node has enough rows and
- * fitThreads() allows, in row chunks over it and helper threads (spawned on first need).
- */
 export class HistogramBuilder {
+  /** Bin codes of the training rows, column-major. */
+  readonly codes: Slot<Uint8Array>;
+  /** Positions 0..n-1, partitioned node by node as the tree grows. */
+  readonly rows: Slot<Uint32Array>;
+  /** Gradients and hessians (float32, as scikit-learn keeps them) of each tree of an iteration, contiguous. */
+  readonly grads: Slot<Float32Array>[] = [];
+  readonly hess: Slot<Float32Array>[] = [];
+  /** float64 values in one histogram. */
+  readonly histLength: number;
+  private readonly tmp: Slot<Uint32Array>;
+  /** Feature f's bins (NaN bin included) start at offsets[f] float64 values into a histogram. */
+  readonly offsets: Slot<Int32Array>;
   private team: Team | null = null;
-  private data: Omit<SharedHistogramData, 'out'> | null = null;
-  /** Output buffer of each helper that has this fit's data. */
-  private readonly outs: Float64Array[] = [];
+  /** Output histogram of each helper that has this fit's data. */
+  private readonly outs: number[] = [];
   private k = 0;
 
-  /** @param threads the most threads this fit may use (arrays are shared when more than 1) */
-  constructor(readonly threads: number) {}
-
   /**
-   * The fit's arrays: codes (n × nF), the positions array the grower partitions, and the gradients
-   * / hessians per tree of an iteration (all from fitArray(..., threads > 1)).
+   * @param binned the training rows' bin codes (n × nF, column-major, copied into the memory) and
+   *   bins per feature
+   * @param trees gradient arrays per iteration (K)
+   * @param threads the most threads this fit may use
    */
-  prepare(codes: Uint8Array, n: number, nF: number, offsets: Int32Array, rows: Uint32Array, grads: Float32Array[], hess: Float32Array[]): void {
-    let shared = offsets;
-    if (this.threads > 1) {
-      shared = new Int32Array(new SharedArrayBuffer(offsets.byteLength));
-      shared.set(offsets);
+  constructor(
+    private readonly memory: KernelMemory,
+    binned: { codes: Uint8Array; nBins: Int32Array },
+    private readonly n: number,
+    trees: number,
+    private readonly threads: number,
+  ) {
+    this.codes = memory.u8(binned.codes.length);
+    this.codes.view.set(binned.codes);
+    const nF = binned.nBins.length;
+    this.offsets = memory.i32(nF + 1);
+    for (let f = 0; f < nF; f++) this.offsets.view[f + 1] = this.offsets.view[f] + 3 * (binned.nBins[f] + 1);
+    this.histLength = this.offsets.view[nF];
+    this.rows = memory.u32(n);
+    this.tmp = memory.u32(n);
+    // Each array of the K trees n float32 after the previous one (the softmax kernel writes all K).
+    const grads = memory.f32(trees * n);
+    const hess = memory.f32(trees * n);
+    for (let k = 0; k < trees; k++) {
+      this.grads.push({ ptr: grads.ptr + 4 * n * k, view: grads.view.subarray(n * k, n * (k + 1)) });
+      this.hess.push({ ptr: hess.ptr + 4 * n * k, view: hess.view.subarray(n * k, n * (k + 1)) });
     }
-    this.data = { codes, n, nF, offsets: shared, rows, grads, hess };
-    this.outs.length = 0;
+  }
+
+  private get nF(): number {
+    return this.offsets.view.length - 1;
+  }
+
+  /** A new (uninitialised) histogram. */
+  allocate(): Histogram {
+    return this.memory.f64(this.histLength);
   }
 
   /** The tree (gradient array) the next histograms are for. */
@@ -127,40 +101,72 @@ export class HistogramBuilder {
     this.k = k;
   }
 
-  /** Adds rows[start, end) (positions start..end when rows is null) to hist. */
-  build(rows: Uint32Array | null, start: number, end: number, hist: Float64Array): void {
-    const d = this.data!;
-    const g = d.grads[this.k];
-    const h = d.hess[this.k];
-    const parts = (end - start) * d.nF < PARALLEL_MIN_WORK ? 1 : Math.min(this.threads, fitThreads());
+  /**
+   * Sets hist to the histogram of rows[start, end) (positions start..end when indirect is false):
+   * on this thread, or, when the node is large and fitThreads() allows, in row chunks over it and
+   * helper threads (spawned on first need).
+   */
+  build(indirect: boolean, start: number, end: number, hist: Histogram): void {
+    const { kernel } = this.memory;
+    const nF = this.nF;
+    const g = this.grads[this.k].ptr;
+    const h = this.hess[this.k].ptr;
+    hist.view.fill(0);
+    const parts = (end - start) * nF < PARALLEL_MIN_WORK ? 1 : Math.min(this.threads, fitThreads());
+    const run = (a: number, b: number): void =>
+      kernel.histogram(this.codes.ptr, this.n, nF, this.offsets.ptr, this.rows.ptr, indirect ? 1 : 0, a, b, g, h, hist.ptr);
     if (parts === 1) {
-      accumulate(d.codes, d.n, d.nF, d.offsets, rows, start, end, g, h, hist);
+      run(start, end);
       return;
     }
     const team = this.helpers(parts - 1);
     const chunk = Math.ceil((end - start) / parts);
     for (let i = 1; i < parts; i++) {
       const a = Math.min(end, start + i * chunk);
-      team.start(i - 1, [this.k, a, Math.min(end, a + chunk), rows === null ? 0 : 1]);
+      team.start(i - 1, [this.k, a, Math.min(end, a + chunk), indirect ? 1 : 0]);
     }
-    accumulate(d.codes, d.n, d.nF, d.offsets, rows, start, Math.min(end, start + chunk), g, h, hist);
+    run(start, Math.min(end, start + chunk));
     team.wait();
-    for (let i = 0; i < parts - 1; i++) {
-      const out = this.outs[i];
-      for (let j = 0; j < out.length; j++) hist[j] += out[j];
-    }
+    for (let i = 0; i < parts - 1; i++) kernel.add(hist.ptr, this.outs[i], this.histLength);
+  }
+
+  /** dst -= src (the histogram subtraction trick: a sibling from its parent). */
+  subtract(dst: Histogram, src: Histogram): void {
+    this.memory.kernel.subtract(dst.ptr, src.ptr, this.histLength);
+  }
+
+  /**
+   * Stable partition of the positions rows[start, end) by feature f: codes <= cut, or equal to
+   * nanCode, go left. Returns where the right part starts.
+   */
+  partition(f: number, start: number, end: number, cut: number, nanCode: number): number {
+    return this.memory.kernel.partition(this.codes.ptr + f * this.n, this.rows.ptr, start, end, cut, nanCode, this.tmp.ptr);
   }
 
   /** The team with at least m helpers holding this fit's data. */
   private helpers(m: number): Team {
     const team = (this.team ??= teamFor(HELPER_SCRIPT));
     team.grow(m);
-    const d = this.data!;
+    const mem = this.memory;
     while (this.outs.length < m) {
-      const out = new Float64Array(new SharedArrayBuffer(d.offsets[d.nF] * Float64Array.BYTES_PER_ELEMENT));
-      team.share(this.outs.length, { ...d, out });
+      const out = mem.alloc(8 * this.histLength);
+      const data: HelperData = {
+        module: kernelModule(),
+        memory: mem.memory,
+        codes: this.codes.ptr,
+        n: this.n,
+        nF: this.nF,
+        offsets: this.offsets.ptr,
+        rows: this.rows.ptr,
+        grads: this.grads.map((s) => s.ptr),
+        hess: this.hess.map((s) => s.ptr),
+        out,
+        histLength: this.histLength,
+      };
+      team.share(this.outs.length, data);
       this.outs.push(out);
     }
     return team;
   }
 }
+

@@ -1,0 +1,176 @@
+/**
+ * AssemblyScript source of kernel.wasm, the histogram GBM's inner loops (loaded by ../kernel.ts;
+ * rebuilt by `npm run build:wasm`). Every array lives in the one imported, shared memory; pointers
+ * are byte offsets into it, lengths count elements.
+ *
+ * Why WebAssembly: the same loops written in TypeScript over typed arrays ran 2.3-3.2x slower
+ * (V8 checks the bounds of every typed-array access and keeps float32 loads boxed less well);
+ * WebAssembly loads and stores are unchecked (guard pages) and the f64x2 lanes halve the
+ * histogram subtraction.
+ */
+
+/**
+ * First byte after the module's static data (Math.exp's table), which every instantiation writes
+ * again: the arrays of a fit are placed from here on.
+ */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * Adds (g, h, 1) of each row to its bin of every feature: rows are positions rows[start, end) when
+ * indirect is true, else start..end themselves. Codes are column-major over the fit's n rows
+ * (codes[f * n + r]); feature f's bins start at hist + 8 * offsets[f], 3 float64 per bin.
+ */
+export function histogram(
+  codes: usize, n: u32, nF: u32, offsets: usize,
+  rows: usize, indirect: bool, start: u32, end: u32,
+  g: usize, h: usize, hist: usize,
+): void {
+  let f: u32 = 0;
+  // Four features per pass over the rows: the row's gradient is loaded once for four bins.
+  for (; f + 4 <= nF; f += 4) {
+    const c0 = codes + <usize>f * n;
+    const c1 = c0 + n;
+    const c2 = c1 + n;
+    const c3 = c2 + n;
+    const b0 = hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3);
+    const b1 = hist + (<usize>load<i32>(offsets + (<usize>f << 2), 4) << 3);
+    const b2 = hist + (<usize>load<i32>(offsets + (<usize>f << 2), 8) << 3);
+    const b3 = hist + (<usize>load<i32>(offsets + (<usize>f << 2), 12) << 3);
+    for (let i = start; i < end; i++) {
+      const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
+      const gi = <f64>load<f32>(g + (r << 2));
+      const hi = <f64>load<f32>(h + (r << 2));
+      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gi, hi);
+      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gi, hi);
+      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, gi, hi);
+      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, gi, hi);
+    }
+  }
+  for (; f < nF; f++) {
+    const c = codes + <usize>f * n;
+    const b = hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3);
+    for (let i = start; i < end; i++) {
+      const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
+      addToBin(b + <usize>load<u8>(c + r) * 24, <f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function addToBin(k: usize, g: f64, h: f64): void {
+  store<f64>(k, load<f64>(k) + g);
+  store<f64>(k, load<f64>(k, 8) + h, 8);
+  store<f64>(k, load<f64>(k, 16) + 1.0, 16);
+}
+
+/**
+ * Stable partition of the positions rows[start, end) by one feature's codes (column): a code <= cut,
+ * or equal to nanCode, goes left. Returns where the right part starts. tmp holds end - start u32.
+ */
+export function partition(column: usize, rows: usize, start: u32, end: u32, cut: i32, nanCode: i32, tmp: usize): u32 {
+  let p = start;
+  let t: u32 = 0;
+  for (let q = start; q < end; q++) {
+    const r = load<u32>(rows + (<usize>q << 2));
+    const c = <i32>load<u8>(column + r);
+    const left = <u32>(c <= cut) | <u32>(c == nanCode);
+    // Branchless: written to both sides, kept on one.
+    store<u32>(rows + (<usize>p << 2), r);
+    store<u32>(tmp + (<usize>t << 2), r);
+    p += left;
+    t += 1 - left;
+  }
+  memory.copy(rows + (<usize>p << 2), tmp, <usize>t << 2);
+  return p;
+}
+
+/** dst[i] -= src[i] for len float64. */
+export function subtract(dst: usize, src: usize, len: u32): void {
+  const bytes = <usize>len << 3;
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, f64x2.sub(v128.load(dst + i), v128.load(src + i)));
+  if (i < bytes) store<f64>(dst + i, load<f64>(dst + i) - load<f64>(src + i));
+}
+
+/** dst[i] += src[i] for len float64. */
+export function add(dst: usize, src: usize, len: u32): void {
+  const bytes = <usize>len << 3;
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, f64x2.add(v128.load(dst + i), v128.load(src + i)));
+  if (i < bytes) store<f64>(dst + i, load<f64>(dst + i) + load<f64>(src + i));
+}
+
+/**
+ * Bins n float64 values x: the code of a value is the number of thresholds below it (the first
+ * threshold >= it; t sorted, nT of them), NaN gets nT + 1. Branchless binary search: the value
+ * decides the path, and mispredicted branches cost more than the loads.
+ */
+export function binValues(x: usize, n: u32, t: usize, nT: u32, out: usize): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const v = load<f64>(x + (<usize>i << 3));
+    let code: u32 = 0;
+    if (nT > 0) {
+      let base: usize = t;
+      let len = nT;
+      while (len > 1) {
+        const half = len >> 1;
+        base = select<usize>(base + (<usize>half << 3), base, load<f64>(base + (<usize>half << 3)) < v);
+        len -= half;
+      }
+      code = <u32>((base - t) >> 3) + <u32>(load<f64>(base) < v);
+    }
+    store<u8>(out + i, select<u32>(nT + 1, code, v != v));
+  }
+}
+
+/**
+ * Half binary log-loss gradients and hessians of n rows: p = 1 / (1 + exp(-raw)),
+ * g = w (p - y), h = w p (1 - p) (float32 out, float64 in).
+ */
+export function logisticGradients(raw: usize, y: usize, w: usize, n: u32, g: usize, h: usize): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const o = <usize>i << 3;
+    const wi = load<f64>(w + o);
+    const p = 1.0 / (1.0 + Math.exp(-load<f64>(raw + o)));
+    store<f32>(g + (<usize>i << 2), <f32>(wi * (p - load<f64>(y + o))));
+    store<f32>(h + (<usize>i << 2), <f32>(wi * p * (1.0 - p)));
+  }
+}
+
+/**
+ * Half multinomial log-loss gradients and hessians of n rows and K classes: raw is row-major
+ * (raw[i * K + k]), y holds class indices as float64; tree k's g and h are at g + k * gStride
+ * bytes (h likewise). prob holds K float64 of scratch.
+ */
+export function softmaxGradients(raw: usize, y: usize, w: usize, n: u32, K: u32, g: usize, h: usize, gStride: usize, prob: usize): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const row = raw + ((<usize>i * K) << 3);
+    let m = -Infinity;
+    for (let k: u32 = 0; k < K; k++) m = Math.max(m, load<f64>(row + (<usize>k << 3)));
+    let z = 0.0;
+    for (let k: u32 = 0; k < K; k++) {
+      const e = Math.exp(load<f64>(row + (<usize>k << 3)) - m);
+      store<f64>(prob + (<usize>k << 3), e);
+      z += e;
+    }
+    const wi = load<f64>(w + (<usize>i << 3));
+    const yi = <u32>load<f64>(y + (<usize>i << 3));
+    for (let k: u32 = 0; k < K; k++) {
+      const pk = load<f64>(prob + (<usize>k << 3)) / z;
+      const at = (<usize>k * gStride) + (<usize>i << 2);
+      store<f32>(g + at, <f32>(wi * (pk - <f64>(yi == k))));
+      store<f32>(h + at, <f32>(wi * pk * (1.0 - pk)));
+    }
+  }
+}
+
+/** raw[rows[q] * K + k] += value for q in [start, end): a leaf's value added to its rows' predictions. */
+export function addLeafValue(raw: usize, rows: usize, start: u32, end: u32, K: u32, k: u32, value: f64): void {
+  for (let q = start; q < end; q++) {
+    const at = raw + ((<usize>load<u32>(rows + (<usize>q << 2)) * K + k) << 3);
+    store<f64>(at, load<f64>(at) + value);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The histogram GBM's WebAssembly kernel: the committed kernel.wasm is what its source builds to,
+ * and each function agrees with a plain TypeScript version of it on edge cases.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { KernelMemory } from '../../src/ml/ensemble/hgb/kernel';
+import { Random } from '../../src/ml/random';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+let memory: KernelMemory;
+beforeEach(() => {
+  memory = KernelMemory.acquire();
+});
+afterEach(() => memory.release());
+
+test('kernel.wasm is the build of assembly/kernel.ts (npm run build:wasm)', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-')), 'kernel.wasm');
+  execFileSync('bash', [path.join(ROOT, 'scripts', 'build-wasm.sh'), out], { cwd: ROOT, stdio: 'pipe' });
+  const committed = fs.readFileSync(path.join(ROOT, 'src', 'ml', 'ensemble', 'hgb', 'kernel.wasm'));
+  expect(Buffer.compare(fs.readFileSync(out), committed)).toBe(0);
+}, 60_000);
+
+test('arrays of a fit start zeroed, whatever the previous fit left', () => {
+  const a = memory.f64(1000);
+  a.view.fill(7);
+  memory.release();
+  memory = KernelMemory.acquire();
+  const b = memory.f64(1000);
+  expect(b.ptr).toBe(a.ptr);
+  expect(b.view.every((x) => x === 0)).toBe(true);
+});
+
+test('binValues: the first threshold >= the value, NaN after the last bin', () => {
+  const thresholds = [-1.5, 0, 0.25, 3, 1e300];
+  const values = [-Infinity, -2, -1.5, -1.4999, 0, 1e-300, 0.25, 2.9, 3, 5, 1e300, Infinity, NaN, -0];
+  const expected = (x: number, t: number[]): number => (Number.isNaN(x) ? t.length + 1 : t.filter((v) => v < x).length);
+  for (const t of [thresholds, [], [0.5], thresholds.slice(0, 4)]) {
+    const x = memory.f64(values.length);
+    x.view.set(values);
+    const tt = memory.f64(Math.max(1, t.length));
+    tt.view.set(t);
+    const out = memory.u8(values.length);
+    memory.kernel.binValues(x.ptr, values.length, tt.ptr, t.length, out.ptr);
+    expect(Array.from(out.view)).toEqual(values.map((v) => expected(v, t)));
+  }
+});
+
+test('partition is stable and sends the cut, and NaN when asked, left', () => {
+  const rng = new Random(3);
+  const n = 1000;
+  const column = memory.u8(n);
+  for (let i = 0; i < n; i++) column.view[i] = rng.int(12);
+  const rows = memory.u32(n);
+  const tmp = memory.u32(n);
+  for (const nanCode of [-1, 11]) {
+    const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
+    rows.view.set(positions);
+    const start = 10;
+    const end = positions.length - 5;
+    const p = memory.kernel.partition(column.ptr, rows.ptr, start, end, 4, nanCode, tmp.ptr);
+    const middle = positions.slice(start, end);
+    const goesLeft = (r: number): boolean => column.view[r] <= 4 || column.view[r] === nanCode;
+    const expected = [...middle.filter(goesLeft), ...middle.filter((r) => !goesLeft(r))];
+    expect(p).toBe(start + middle.filter(goesLeft).length);
+    expect(Array.from(rows.view.subarray(0, positions.length))).toEqual([...positions.slice(0, start), ...expected, ...positions.slice(end)]);
+  }
+});
+
+test('histogram sums (g, h, 1) per bin, directly and through positions', () => {
+  const rng = new Random(5);
+  const n = 203;
+  const nF = 6; // one group of four features and two more
+  const nBins = [4, 3, 5, 2, 6, 3];
+  const offsets = memory.i32(nF + 1);
+  for (let f = 0; f < nF; f++) offsets.view[f + 1] = offsets.view[f] + 3 * (nBins[f] + 1);
+  const codes = memory.u8(n * nF);
+  for (let f = 0; f < nF; f++) for (let i = 0; i < n; i++) codes.view[f * n + i] = rng.int(nBins[f] + 1);
+  const g = memory.f32(n);
+  const h = memory.f32(n);
+  for (let i = 0; i < n; i++) {
+    g.view[i] = rng.normal();
+    h.view[i] = rng.random();
+  }
+  const rows = memory.u32(n);
+  const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 !== 1);
+  rows.view.set(positions);
+  const length = offsets.view[nF];
+  for (const [indirect, start, end] of [[0, 7, 180], [1, 3, positions.length]] as const) {
+    const hist = memory.f64(length);
+    memory.kernel.histogram(codes.ptr, n, nF, offsets.ptr, rows.ptr, indirect, start, end, g.ptr, h.ptr, hist.ptr);
+    const expected = new Float64Array(length);
+    for (let i = start; i < end; i++) {
+      const r = indirect ? positions[i] : i;
+      for (let f = 0; f < nF; f++) {
+        const k = offsets.view[f] + 3 * codes.view[f * n + r];
+        expected[k] += g.view[r];
+        expected[k + 1] += h.view[r];
+        expected[k + 2] += 1;
+      }
+    }
+    expect(Array.from(hist.view)).toEqual(Array.from(expected));
+  }
+});
+
+test('subtract and add cover odd lengths', () => {
+  for (const len of [1, 2, 7, 16]) {
+    const a = memory.f64(len);
+    const b = memory.f64(len);
+    a.view.set(Array.from({ length: len }, (_, i) => i * 1.5));
+    b.view.set(Array.from({ length: len }, (_, i) => i * 0.5 + 1));
+    memory.kernel.subtract(a.ptr, b.ptr, len);
+    expect(Array.from(a.view)).toEqual(Array.from({ length: len }, (_, i) => i * 1.5 - (i * 0.5 + 1)));
+    memory.kernel.add(a.ptr, b.ptr, len);
+    expect(Array.from(a.view)).toEqual(Array.from({ length: len }, (_, i) => i * 1.5 - (i * 0.5 + 1) + (i * 0.5 + 1)));
+  }
+});
+
+test('gradients of the log losses and leaf updates', () => {
+  const n = 5;
+  const raw = memory.f64(n * 3);
+  raw.view.set([0, 2, -3, 40, -40, 0.5, 1, 1, 1, -2, 0, 2, 700, -700, 0]);
+  const y = memory.f64(n);
+  y.view.set([0, 1, 2, 1, 0]);
+  const w = memory.f64(n);
+  w.view.set([1, 2, 0.5, 1, 3]);
+  const g = memory.f32(3 * n);
+  const h = memory.f32(3 * n);
+  memory.kernel.logisticGradients(raw.ptr, y.ptr, w.ptr, n, g.ptr, h.ptr);
+  for (let i = 0; i < n; i++) {
+    const p = 1 / (1 + Math.exp(-raw.view[i]));
+    expect(g.view[i]).toBeCloseTo(Math.fround(w.view[i] * (p - y.view[i])), 6);
+    expect(h.view[i]).toBeCloseTo(Math.fround(w.view[i] * p * (1 - p)), 6);
+  }
+  const prob = memory.f64(3);
+  memory.kernel.softmaxGradients(raw.ptr, y.ptr, w.ptr, n, 3, g.ptr, h.ptr, 4 * n, prob.ptr);
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(raw.view.subarray(3 * i, 3 * i + 3));
+    const m = Math.max(...row);
+    const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
+    for (let k = 0; k < 3; k++) {
+      const p = Math.exp(row[k] - m) / z;
+      expect(g.view[k * n + i]).toBeCloseTo(w.view[i] * (p - (y.view[i] === k ? 1 : 0)), 6);
+      expect(h.view[k * n + i]).toBeCloseTo(w.view[i] * p * (1 - p), 6);
+    }
+  }
+  const rows = memory.u32(n);
+  rows.view.set([4, 0, 2, 1, 3]);
+  const before = Array.from(raw.view);
+  memory.kernel.addLeafValue(raw.ptr, rows.ptr, 1, 3, 3, 2, 0.25);
+  const after = before.slice();
+  after[0 * 3 + 2] += 0.25;
+  after[2 * 3 + 2] += 0.25;
+  expect(Array.from(raw.view)).toEqual(after);
+});
