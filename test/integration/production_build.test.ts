@@ -126,7 +126,8 @@ afterAll(async () => {
 });
 
 test('the build holds the compiled entry points, the dashboard and the workflow bundle', async () => {
-  for (const file of ['src/api/server.js', 'src/worker.js', 'src/ml/parallel/worker.js', 'workflow-bundle.js', 'dashboard/index.html']) {
+  const files = ['src/api/server.js', 'src/worker.js', 'src/ml/parallel/worker.js', 'src/ml/ensemble/hgb/kernel.wasm', 'workflow-bundle.js', 'dashboard/index.html'];
+  for (const file of files) {
     expect([file, fs.existsSync(path.join(PROJECT_ROOT, 'dist', file))]).toEqual([file, true]);
   }
   // What makes the compiled worker load the bundle instead of webpacking the workflows at start.
@@ -148,6 +149,14 @@ test('the compiled API and worker complete a tuning run over HTTP, in a namespac
   expect(modelRun.status).toBe(202);
   const trained = await waitFor(() => call(h, 'GET', `/model-runs/${modelRun.body.id}`, { token }), (r) => r.body.status !== 'running');
   expect(trained.body.status).toBe('completed');
+  // Histogram gradient boosting runs on the compiled WebAssembly kernel (dist/.../kernel.wasm).
+  const boosted = await call(h, 'POST', '/model-runs', {
+    token,
+    body: { experiment_id: experiment.body.id, model_type: 'hist_gradient_boosting', hyperparameters: { max_iter: 10 } },
+  });
+  expect(boosted.status).toBe(202);
+  const boostedDone = await waitFor(() => call(h, 'GET', `/model-runs/${boosted.body.id}`, { token }), (r) => r.body.status !== 'running');
+  expect([boostedDone.body.status, boostedDone.body.error ?? null]).toEqual(['completed', null]);
 
   const started = await call(h, 'POST', '/tuning/tune', {
     token,

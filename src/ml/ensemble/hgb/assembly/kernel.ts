@@ -40,12 +40,11 @@ export function histogram(
     const b3 = hist + (<usize>load<i32>(offsets + (<usize>f << 2), 12) << 3);
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
-      const gi = <f64>load<f32>(g + (r << 2));
-      const hi = <f64>load<f32>(h + (r << 2));
-      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gi, hi);
-      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gi, hi);
-      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, gi, hi);
-      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, gi, hi);
+      const gh = f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
+      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gh);
+      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gh);
+      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, gh);
+      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, gh);
     }
   }
   for (; f < nF; f++) {
@@ -53,16 +52,16 @@ export function histogram(
     const b = hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3);
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
-      addToBin(b + <usize>load<u8>(c + r) * 24, <f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
+      addToBin(b + <usize>load<u8>(c + r) * 24, f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2))));
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function addToBin(k: usize, g: f64, h: f64): void {
-  store<f64>(k, load<f64>(k) + g);
-  store<f64>(k, load<f64>(k, 8) + h, 8);
+function addToBin(k: usize, gh: v128): void {
+  // (sum g, sum h) as one f64x2: two stores per row and feature instead of three.
+  v128.store(k, f64x2.add(v128.load(k), gh));
   store<f64>(k, load<f64>(k, 16) + 1.0, 16);
 }
 
