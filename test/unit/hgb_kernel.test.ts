@@ -71,7 +71,7 @@ test('partition is stable and sends the cut, and NaN when asked, left', () => {
   }
 });
 
-test('histogram sums (g, h, 1) per bin, directly and through positions', () => {
+test('histogram sums (g, h, 1) per bin, directly and through positions, or (g, h) alone', () => {
   const rng = new Random(5);
   const n = 203;
   const nF = 6; // one group of four features and two more
@@ -90,9 +90,10 @@ test('histogram sums (g, h, 1) per bin, directly and through positions', () => {
   const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 !== 1);
   rows.view.set(positions);
   const length = offsets.view[nF];
-  for (const [indirect, start, end] of [[0, 7, 180], [1, 3, positions.length]] as const) {
+  const cases = [[0, 7, 180, 1], [1, 3, positions.length, 1], [0, 0, n, 0]] as const;
+  for (const [indirect, start, end, counts] of cases) {
     const hist = memory.f64(length);
-    memory.kernel.histogram(codes.ptr, n, nF, offsets.ptr, rows.ptr, indirect, start, end, g.ptr, h.ptr, hist.ptr);
+    memory.kernel.histogram(codes.ptr, n, nF, offsets.ptr, rows.ptr, indirect, start, end, g.ptr, h.ptr, hist.ptr, counts);
     const expected = new Float64Array(length);
     for (let i = start; i < end; i++) {
       const r = indirect ? positions[i] : i;
@@ -100,7 +101,7 @@ test('histogram sums (g, h, 1) per bin, directly and through positions', () => {
         const k = offsets.view[f] + 3 * codes.view[f * n + r];
         expected[k] += g.view[r];
         expected[k + 1] += h.view[r];
-        expected[k + 2] += 1;
+        expected[k + 2] += counts;
       }
     }
     expect(Array.from(hist.view)).toEqual(Array.from(expected));

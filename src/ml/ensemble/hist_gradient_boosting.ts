@@ -285,11 +285,6 @@ class HistGrower {
     node.hist = null;
   }
 
-  private buildHist(indirect: boolean, start: number, end: number): Histogram {
-    const hist = this.take();
-    this.builder.build(indirect, start, end, hist);
-    return hist;
-  }
 
   /**
    * Best split of a node from its histograms, as scikit-learn 1.2's splitter: features in order,
@@ -450,7 +445,8 @@ class HistGrower {
     let nLeafNodes = 1;
     if (n < 2 * cfg.minSamplesLeaf || sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
     else {
-      root.hist = this.buildHist(false, 0, n);
+      root.hist = this.take();
+      builder.buildRoot(root.hist);
       splitAndPush(root);
     }
     const { nBins } = this.binned;
@@ -482,7 +478,8 @@ class HistGrower {
       const splitR = rc.end - rc.start >= 2 * cfg.minSamplesLeaf;
       if (splitL || splitR) {
         const [small, large] = lc.end - lc.start < rc.end - rc.start ? [lc, rc] : [rc, lc];
-        const hs = this.buildHist(true, small.start, small.end);
+        const hs = this.take();
+        builder.build(small.start, small.end, hs);
         small.hist = hs;
         // Subtraction: the parent's buffer becomes the larger child's.
         const ph = node.hist!;

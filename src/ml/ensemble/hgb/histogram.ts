@@ -56,6 +56,8 @@ export class HistogramBuilder {
   /** Output histogram of each helper that has this fit's data. */
   private readonly outs: number[] = [];
   private k = 0;
+  /** Counts of the root histogram with zero sums (see buildRoot), once the first root is built. */
+  private rootCounts: Float64Array | null = null;
 
   /**
    * @param binned the training rows' bin codes (n × nF, column-major, copied into the memory) and
@@ -101,20 +103,41 @@ export class HistogramBuilder {
     this.k = k;
   }
 
+  /** Sets hist to the histogram of the node at positions rows[start, end). */
+  build(start: number, end: number, hist: Histogram): void {
+    hist.view.fill(0);
+    this.accumulate(true, start, end, hist, true);
+  }
+
   /**
-   * Sets hist to the histogram of rows[start, end) (positions start..end when indirect is false):
-   * on this thread, or, when the node is large and fitThreads() allows, in row chunks over it and
-   * helper threads (spawned on first need).
+   * Sets hist to the histogram of every training row. Its counts are the same for every tree, so
+   * the first root's are kept and later roots start from them and add gradients and hessians only.
    */
-  build(indirect: boolean, start: number, end: number, hist: Histogram): void {
+  buildRoot(hist: Histogram): void {
+    if (this.rootCounts !== null) {
+      hist.view.set(this.rootCounts);
+      this.accumulate(false, 0, this.n, hist, false);
+      return;
+    }
+    hist.view.fill(0);
+    this.accumulate(false, 0, this.n, hist, true);
+    this.rootCounts = hist.view.slice();
+    for (let k = 0; k < this.rootCounts.length; k += 3) this.rootCounts[k] = this.rootCounts[k + 1] = 0;
+  }
+
+  /**
+   * Adds the rows [start, end) (positions in rows when indirect, else the rows themselves) to
+   * hist, with their counts when counts is true: on this thread, or, when the node is large and
+   * fitThreads() allows, in row chunks over it and helper threads (spawned on first need).
+   */
+  private accumulate(indirect: boolean, start: number, end: number, hist: Histogram, counts: boolean): void {
     const { kernel } = this.memory;
     const nF = this.nF;
     const g = this.grads[this.k].ptr;
     const h = this.hess[this.k].ptr;
-    hist.view.fill(0);
     const parts = (end - start) * nF < PARALLEL_MIN_WORK ? 1 : Math.min(this.threads, fitThreads());
     const run = (a: number, b: number): void =>
-      kernel.histogram(this.codes.ptr, this.n, nF, this.offsets.ptr, this.rows.ptr, indirect ? 1 : 0, a, b, g, h, hist.ptr);
+      kernel.histogram(this.codes.ptr, this.n, nF, this.offsets.ptr, this.rows.ptr, indirect ? 1 : 0, a, b, g, h, hist.ptr, counts ? 1 : 0);
     if (parts === 1) {
       run(start, end);
       return;
@@ -123,7 +146,7 @@ export class HistogramBuilder {
     const chunk = Math.ceil((end - start) / parts);
     for (let i = 1; i < parts; i++) {
       const a = Math.min(end, start + i * chunk);
-      team.start(i - 1, [this.k, a, Math.min(end, a + chunk), indirect ? 1 : 0]);
+      team.start(i - 1, [this.k, a, Math.min(end, a + chunk), indirect ? 1 : 0, counts ? 1 : 0]);
     }
     run(start, Math.min(end, start + chunk));
     team.wait();

@@ -14,7 +14,7 @@ import * as path from 'path';
 
 export interface KernelExports {
   heapBase(): number;
-  histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, g: number, h: number, hist: number): void;
+  histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, g: number, h: number, hist: number, counts: number): void;
   partition(column: number, rows: number, start: number, end: number, cut: number, nanCode: number, tmp: number): number;
   subtract(dst: number, src: number, len: number): void;
   add(dst: number, src: number, len: number): void;

@@ -18,14 +18,15 @@ export function heapBase(): usize {
 }
 
 /**
- * Adds (g, h, 1) of each row to its bin of every feature: rows are positions rows[start, end) when
- * indirect is true, else start..end themselves. Codes are column-major over the fit's n rows
- * (codes[f * n + r]); feature f's bins start at hist + 8 * offsets[f], 3 float64 per bin.
+ * Adds (g, h, 1) of each row to its bin of every feature ((g, h) alone when counts is false): rows
+ * are positions rows[start, end) when indirect is true, else start..end themselves. Codes are
+ * column-major over the fit's n rows (codes[f * n + r]); feature f's bins start at
+ * hist + 8 * offsets[f], 3 float64 per bin.
  */
 export function histogram(
   codes: usize, n: u32, nF: u32, offsets: usize,
   rows: usize, indirect: bool, start: u32, end: u32,
-  g: usize, h: usize, hist: usize,
+  g: usize, h: usize, hist: usize, counts: bool,
 ): void {
   let f: u32 = 0;
   // Four features per pass over the rows: the row's gradient is loaded once for four bins.
@@ -41,10 +42,10 @@ export function histogram(
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
       const gh = f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
-      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gh);
-      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gh);
-      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, gh);
-      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, gh);
+      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gh, counts);
+      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gh, counts);
+      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, gh, counts);
+      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, gh, counts);
     }
   }
   for (; f < nF; f++) {
@@ -52,17 +53,17 @@ export function histogram(
     const b = hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3);
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
-      addToBin(b + <usize>load<u8>(c + r) * 24, f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2))));
+      addToBin(b + <usize>load<u8>(c + r) * 24, f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2))), counts);
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function addToBin(k: usize, gh: v128): void {
-  // (sum g, sum h) as one f64x2: two stores per row and feature instead of three.
+function addToBin(k: usize, gh: v128, counts: bool): void {
+  // (sum g, sum h) as one f64x2: two stores per row and feature instead of three, one without counts.
   v128.store(k, f64x2.add(v128.load(k), gh));
-  store<f64>(k, load<f64>(k, 16) + 1.0, 16);
+  if (counts) store<f64>(k, load<f64>(k, 16) + 1.0, 16);
 }
 
 /**
