@@ -137,6 +137,11 @@ test('gradients of the log losses and leaf updates', () => {
     expect(g.view[i]).toBeCloseTo(Math.fround(w.view[i] * (p - y.view[i])), 6);
     expect(h.view[i]).toBeCloseTo(Math.fround(w.view[i] * p * (1 - p)), 6);
   }
+  memory.kernel.squaredGradients(raw.ptr, y.ptr, w.ptr, n, g.ptr, h.ptr);
+  for (let i = 0; i < n; i++) {
+    expect(g.view[i]).toBe(Math.fround(w.view[i] * (raw.view[i] - y.view[i])));
+    expect(h.view[i]).toBe(Math.fround(w.view[i]));
+  }
   const prob = memory.f64(3);
   memory.kernel.softmaxGradients(raw.ptr, y.ptr, w.ptr, n, 3, g.ptr, h.ptr, 4 * n, prob.ptr);
   for (let i = 0; i < n; i++) {

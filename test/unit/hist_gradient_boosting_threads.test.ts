@@ -1,6 +1,7 @@
 /**
- * A histogram GBM fit given more than one thread (the pool's idle share, setFitThreads) builds its
- * large histograms on helper threads and grows the same trees as on one thread.
+ * A histogram GBM fit given more than one thread (the pool's idle share, setFitThreads) computes
+ * gradients and builds the histograms of large nodes on helper threads too, and grows the same trees
+ * as on one thread.
  */
 import { HistGradientBoostingClassifier, HistGradientBoostingRegressor } from '../../src/ml/ensemble';
 import { createEstimator } from '../../src/ml/estimators';
@@ -9,9 +10,9 @@ import { EvaluationPool, setFitThreads } from '../../src/ml/parallel';
 import { Random } from '../../src/ml/random';
 import type { Dataset, Task } from '../../src/ml/types';
 
-/** 24000 rows × 8 features (some NaN): enough rows for the root histograms to be split over threads. */
+/** 80000 rows × 8 features (some NaN): enough rows for the top nodes' steps to be split over threads. */
 function synthetic(task: Task): Dataset {
-  const N = 24000;
+  const N = 80000;
   const F = 8;
   const rng = new Random(7);
   const X = new Float64Array(N * F);
@@ -36,8 +37,8 @@ test.each([['classification'], ['regression']] as const)('%s: 2 threads grow the
     setFitThreads(threads);
     const params = { max_iter: 15, early_stopping: false };
     const model = task === 'classification' ? new HistGradientBoostingClassifier(params) : new HistGradientBoostingRegressor(params);
-    model.fit(data, rows(0, 18000));
-    const test = rows(18000, 24000);
+    model.fit(data, rows(0, 60000));
+    const test = rows(60000, 80000);
     return model instanceof HistGradientBoostingClassifier ? model.predictProba(data, test) : model.predict(data, test);
   };
   const one = fit(1);

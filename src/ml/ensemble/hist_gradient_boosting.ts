@@ -23,7 +23,7 @@ import type { EstimatorOptions } from '../tree/decision_tree';
 import { ClassWeight, fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { Dataset, Estimator, InvalidInputError } from '../types';
 import { maxFitThreads } from '../parallel/team';
-import { type Histogram, HistogramBuilder } from './hgb/histogram';
+import { FitKernel, type Histogram, Loss } from './hgb/fit_kernel';
 import { KernelMemory } from './hgb/kernel';
 
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
@@ -262,7 +262,7 @@ interface GrowerConfig {
   shrinkage: number;
 }
 
-/** Grows trees on the gradients/hessians of the builder's n training positions. */
+/** Grows trees on the gradients/hessians of the fit kernel's n training positions. */
 class HistGrower {
   private readonly pool: Histogram[] = [];
   private readonly offsets: Int32Array;
@@ -270,14 +270,14 @@ class HistGrower {
 
   constructor(
     private readonly binned: Binned,
-    private readonly builder: HistogramBuilder,
+    private readonly fitKernel: FitKernel,
   ) {
-    this.offsets = builder.offsets.view;
+    this.offsets = fitKernel.offsets.view;
     this.nF = binned.nBins.length;
   }
 
   private take(): Histogram {
-    return this.pool.pop() ?? this.builder.allocate();
+    return this.pool.pop() ?? this.fitKernel.allocate();
   }
 
   private release(node: GrowNode): void {
@@ -362,14 +362,14 @@ class HistGrower {
     node.gain = best;
   }
 
-  /** Grows tree k of the iteration on the builder's k-th gradients / hessians. */
+  /** Grows tree k of the iteration on the fit kernel's k-th gradients / hessians. */
   grow(k: number, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
-    const builder = this.builder;
-    builder.setTree(k);
-    const rows = builder.rows.view;
+    const fitKernel = this.fitKernel;
+    fitKernel.setTree(k);
+    const rows = fitKernel.rows.view;
     const n = rows.length;
-    const g = builder.grads[k].view;
-    const h = builder.hess[k].view;
+    const g = fitKernel.grads[k].view;
+    const h = fitKernel.hess[k].view;
     // Node arrays (grown as nodes are created).
     const feature: number[] = [];
     const bin: number[] = [];
@@ -446,7 +446,7 @@ class HistGrower {
     if (n < 2 * cfg.minSamplesLeaf || sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
     else {
       root.hist = this.take();
-      builder.buildRoot(root.hist);
+      fitKernel.buildRoot(root.hist);
       splitAndPush(root);
     }
     const { nBins } = this.binned;
@@ -454,7 +454,7 @@ class HistGrower {
       const node = pop();
       const f = node.feature;
       const cut = node.bin;
-      const p = builder.partition(f, node.start, node.end, cut, node.missingLeft ? nBins[f] : -1);
+      const p = fitKernel.partition(f, node.start, node.end, cut, node.missingLeft ? nBins[f] : -1);
       const depth = node.depth + 1;
       const lc = mk(node.start, p, depth, node.gl, node.hl);
       const rc = mk(p, node.end, depth, node.sumG - node.gl, node.sumH - node.hl);
@@ -479,11 +479,11 @@ class HistGrower {
       if (splitL || splitR) {
         const [small, large] = lc.end - lc.start < rc.end - rc.start ? [lc, rc] : [rc, lc];
         const hs = this.take();
-        builder.build(small.start, small.end, hs);
+        fitKernel.build(small.start, small.end, hs);
         small.hist = hs;
         // Subtraction: the parent's buffer becomes the larger child's.
         const ph = node.hist!;
-        builder.subtract(ph, hs);
+        fitKernel.subtract(ph, hs);
         large.hist = ph;
         node.hist = null;
       } else this.release(node);
@@ -575,12 +575,10 @@ abstract class BaseHistGradientBoosting implements Estimator {
     // thread.
     const memory = KernelMemory.acquire();
     try {
-      const builder = new HistogramBuilder(memory, binned, n, K, maxFitThreads());
+      const fitKernel = new FitKernel(memory, binned, n, K, maxFitThreads());
       // Everything below is indexed by position in trainRows (valRows), not by data set row.
-      const trainYAt = memory.f64(n);
-      const trainWAt = memory.f64(n);
-      const trainY = trainYAt.view;
-      const trainW = trainWAt.view;
+      const trainY = fitKernel.y.view;
+      const trainW = fitKernel.w.view;
       for (let i = 0; i < n; i++) {
         trainY[i] = yOf(trainRows[i]);
         trainW[i] = wOf(trainRows[i]);
@@ -610,18 +608,14 @@ abstract class BaseHistGradientBoosting implements Estimator {
         baseline[0] = s / wSum;
       }
 
-      const rawAt = memory.f64(n * K);
-      const raw = rawAt.view;
+      const raw = fitKernel.raw.view;
       for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = baseline[k];
       const nVal = valRows.length;
       const rawVal = new Float64Array(nVal * K);
       for (let i = 0; i < nVal; i++) for (let k = 0; k < K; k++) rawVal[i * K + k] = baseline[k];
 
-      const { kernel } = memory;
-      const g = builder.grads[0].view;
-      const h = builder.hess[0].view;
-      const probAt = memory.f64(K);
-      const grower = new HistGrower(binned, builder);
+      const grower = new HistGrower(binned, fitKernel);
+      const loss = !this.classification ? Loss.Squared : K === 1 ? Loss.Logistic : Loss.Softmax;
       const maxLeaf = p.max_leaf_nodes as number | null;
       const maxDepth = p.max_depth as number | null;
       const cfg: GrowerConfig = {
@@ -646,21 +640,11 @@ abstract class BaseHistGradientBoosting implements Estimator {
       const maxIter = p.max_iter as number;
       for (let it = 0; it < maxIter; it++) {
         tick();
-        // Half losses' gradients and hessians, like scikit-learn.
-        if (!this.classification) {
-          for (let i = 0; i < n; i++) {
-            g[i] = trainW[i] * (raw[i] - trainY[i]);
-            h[i] = trainW[i];
-          }
-        } else if (K === 1) {
-          kernel.logisticGradients(rawAt.ptr, trainYAt.ptr, trainWAt.ptr, n, builder.grads[0].ptr, builder.hess[0].ptr);
-        } else {
-          kernel.softmaxGradients(rawAt.ptr, trainYAt.ptr, trainWAt.ptr, n, K, builder.grads[0].ptr, builder.hess[0].ptr, 4 * n, probAt.ptr);
-        }
+        fitKernel.gradients(loss);
         const trees: HistTree[] = [];
         for (let k = 0; k < K; k++) {
           const { tree, leaves } = grower.grow(k, cfg);
-          for (const leaf of leaves) kernel.addLeafValue(rawAt.ptr, builder.rows.ptr, leaf.start, leaf.end, K, k, tree.value[leaf.id]);
+          for (const leaf of leaves) fitKernel.addLeafValue(leaf.start, leaf.end, k, tree.value[leaf.id]);
           if (nVal > 0) tree.addBinned(valCodes, binned.nBins, nVal, rawVal, K, k);
           trees.push(tree);
         }

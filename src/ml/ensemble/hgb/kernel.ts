@@ -19,6 +19,7 @@ export interface KernelExports {
   subtract(dst: number, src: number, len: number): void;
   add(dst: number, src: number, len: number): void;
   binValues(x: number, n: number, t: number, nT: number, out: number): void;
+  squaredGradients(raw: number, y: number, w: number, n: number, g: number, h: number): void;
   logisticGradients(raw: number, y: number, w: number, n: number, g: number, h: number): void;
   softmaxGradients(raw: number, y: number, w: number, n: number, K: number, g: number, h: number, gStride: number, prob: number): void;
   addLeafValue(raw: number, rows: number, start: number, end: number, K: number, k: number, value: number): void;

@@ -174,3 +174,13 @@ export function addLeafValue(raw: usize, rows: usize, start: u32, end: u32, K: u
     store<f64>(at, load<f64>(at) + value);
   }
 }
+
+/** Half squared-error gradients and hessians of n rows: g = w (raw - y), h = w. */
+export function squaredGradients(raw: usize, y: usize, w: usize, n: u32, g: usize, h: usize): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const o = <usize>i << 3;
+    const wi = load<f64>(w + o);
+    store<f32>(g + (<usize>i << 2), <f32>(wi * (load<f64>(raw + o) - load<f64>(y + o))));
+    store<f32>(h + (<usize>i << 2), <f32>wi);
+  }
+}

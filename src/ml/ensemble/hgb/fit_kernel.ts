@@ -1,0 +1,270 @@
+/**
+ * The arrays of one histogram GBM fit in its kernel memory (./kernel.ts) and the steps of boosting
+ * run on them: gradients, histograms, partitions and leaf updates. Gradients and histograms run on
+ * the fitting thread, or, when they are large and fitThreads() allows, in row chunks over it and
+ * helper threads (../../parallel/team.ts, ./helper.ts), which work on the same shared memory.
+ *
+ * Layout: bin codes column-major over the n training rows (codes[f * n + i]); a histogram holds
+ * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
+ * 3 per bin); raw predictions row-major (raw[i * K + k]); tree k's gradients from grads + 4 n k.
+ */
+import * as path from 'path';
+
+import { fitThreads, Team, teamFor } from '../../parallel/team';
+import { KernelMemory, kernelModule } from './kernel';
+
+/** An array in kernel memory: its byte offset and a view of it. */
+export interface Slot<T> {
+  ptr: number;
+  view: T;
+}
+
+export type Histogram = Slot<Float64Array>;
+
+/** The loss whose gradients a fit follows (half losses, as scikit-learn's). */
+export enum Loss {
+  Squared = 0,
+  Logistic = 1,
+  Softmax = 2,
+}
+
+/** Jobs of a helper thread; args[0] is the kind. */
+export enum Job {
+  /** [kind, tree k, start, end, 1 if rows are positions, 1 to count] into the helper's out. */
+  Histogram = 0,
+  /** [kind, loss, start, end]. */
+  Gradients = 1,
+}
+
+/** What a helper thread gets once per fit: the memory, the module and the arrays' byte offsets. */
+export interface HelperData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  n: number;
+  nF: number;
+  K: number;
+  codes: number;
+  offsets: number;
+  rows: number;
+  tmp: number;
+  grads: number;
+  hess: number;
+  raw: number;
+  y: number;
+  w: number;
+  /** The helper's own scratch: an output histogram and K float64 for softmax. */
+  out: number;
+  prob: number;
+  histLength: number;
+}
+
+/** The fit's arrays as the kernel functions take them. */
+type Arrays = Omit<HelperData, 'module' | 'memory' | 'out' | 'prob'>;
+type Kernel = KernelMemory['kernel'];
+
+/** Below this many (rows × features) a histogram is built on the fitting thread alone. */
+const PARALLEL_MIN_WORK = 1 << 17;
+/** Below this many rows gradients are computed on the fitting thread alone. */
+const PARALLEL_MIN_ROWS = 1 << 15;
+
+const HELPER_SCRIPT = path.join(__dirname, `helper${path.extname(__filename)}`);
+
+export class FitKernel {
+  /** Positions 0..n-1, partitioned node by node as the tree grows. */
+  readonly rows: Slot<Uint32Array>;
+  /** Gradients and hessians (float32, as scikit-learn keeps them) of each tree of an iteration. */
+  readonly grads: Slot<Float32Array>[] = [];
+  readonly hess: Slot<Float32Array>[] = [];
+  /** Raw predictions (n × K), targets (class indices for classification) and sample weights. */
+  readonly raw: Slot<Float64Array>;
+  readonly y: Slot<Float64Array>;
+  readonly w: Slot<Float64Array>;
+  /** Feature f's bins (NaN bin included) start at offsets[f] float64 values into a histogram. */
+  readonly offsets: Slot<Int32Array>;
+  /** float64 values in one histogram. */
+  readonly histLength: number;
+  private readonly codes: Slot<Uint8Array>;
+  private readonly tmp: Slot<Uint32Array>;
+  private readonly prob: Slot<Float64Array>;
+  private team: Team | null = null;
+  /** Scratch of each helper that has this fit's data. */
+  private readonly helperData: HelperData[] = [];
+  private k = 0;
+  /** Counts of the root histogram with zero sums (see buildRoot), once the first root is built. */
+  private rootCounts: Float64Array | null = null;
+
+  /**
+   * @param binned the training rows' bin codes (n × nF, column-major, copied into the memory) and
+   *   bins per feature
+   * @param K trees per iteration
+   * @param threads the most threads this fit may use
+   */
+  constructor(
+    private readonly memory: KernelMemory,
+    binned: { codes: Uint8Array; nBins: Int32Array },
+    private readonly n: number,
+    private readonly K: number,
+    private readonly threads: number,
+  ) {
+    this.codes = memory.u8(binned.codes.length);
+    this.codes.view.set(binned.codes);
+    const nF = binned.nBins.length;
+    this.offsets = memory.i32(nF + 1);
+    for (let f = 0; f < nF; f++) this.offsets.view[f + 1] = this.offsets.view[f] + 3 * (binned.nBins[f] + 1);
+    this.histLength = this.offsets.view[nF];
+    this.rows = memory.u32(n);
+    this.tmp = memory.u32(n);
+    const grads = memory.f32(K * n);
+    const hess = memory.f32(K * n);
+    for (let k = 0; k < K; k++) {
+      this.grads.push({ ptr: grads.ptr + 4 * n * k, view: grads.view.subarray(n * k, n * (k + 1)) });
+      this.hess.push({ ptr: hess.ptr + 4 * n * k, view: hess.view.subarray(n * k, n * (k + 1)) });
+    }
+    this.raw = memory.f64(n * K);
+    this.y = memory.f64(n);
+    this.w = memory.f64(n);
+    this.prob = memory.f64(K);
+  }
+
+  private get nF(): number {
+    return this.offsets.view.length - 1;
+  }
+
+  /** A new (uninitialised) histogram. */
+  allocate(): Histogram {
+    return this.memory.f64(this.histLength);
+  }
+
+  /** Gradients and hessians of every tree of the iteration at the current raw predictions. */
+  gradients(loss: Loss): void {
+    const parts = this.parts(this.n >= PARALLEL_MIN_ROWS);
+    const chunk = Math.ceil(this.n / parts);
+    const team = parts > 1 ? this.helpers(parts - 1) : null;
+    for (let i = 1; i < parts; i++) team!.start(i - 1, [Job.Gradients, loss, Math.min(this.n, i * chunk), Math.min(this.n, (i + 1) * chunk)]);
+    runGradients(this.memory.kernel, this.arrays(), this.prob.ptr, loss, 0, Math.min(this.n, chunk));
+    team?.wait();
+  }
+
+  /** The tree (gradient array) the next histograms are for. */
+  setTree(k: number): void {
+    this.k = k;
+  }
+
+  /** Sets hist to the histogram of the node at positions rows[start, end). */
+  build(start: number, end: number, hist: Histogram): void {
+    hist.view.fill(0);
+    this.accumulate(true, start, end, hist, true);
+  }
+
+  /**
+   * Sets hist to the histogram of every training row. Its counts are the same for every tree, so
+   * the first root's are kept and later roots start from them and add gradients and hessians only.
+   */
+  buildRoot(hist: Histogram): void {
+    if (this.rootCounts !== null) {
+      hist.view.set(this.rootCounts);
+      this.accumulate(false, 0, this.n, hist, false);
+      return;
+    }
+    hist.view.fill(0);
+    this.accumulate(false, 0, this.n, hist, true);
+    this.rootCounts = hist.view.slice();
+    for (let k = 0; k < this.rootCounts.length; k += 3) this.rootCounts[k] = this.rootCounts[k + 1] = 0;
+  }
+
+  /** Adds rows [start, end) (positions in rows when indirect) to hist, with counts if asked. */
+  private accumulate(indirect: boolean, start: number, end: number, hist: Histogram, counts: boolean): void {
+    const { kernel } = this.memory;
+    const parts = this.parts((end - start) * this.nF >= PARALLEL_MIN_WORK);
+    const chunk = Math.ceil((end - start) / parts);
+    const team = parts > 1 ? this.helpers(parts - 1) : null;
+    for (let i = 1; i < parts; i++) {
+      const a = Math.min(end, start + i * chunk);
+      team!.start(i - 1, [Job.Histogram, this.k, a, Math.min(end, a + chunk), indirect ? 1 : 0, counts ? 1 : 0]);
+    }
+    runHistogram(kernel, this.arrays(), this.k, indirect, start, Math.min(end, start + chunk), hist.ptr, counts);
+    if (team === null) return;
+    team.wait();
+    for (let i = 0; i < parts - 1; i++) kernel.add(hist.ptr, this.helperData[i].out, this.histLength);
+  }
+
+  /** dst -= src (the histogram subtraction trick: a sibling from its parent). */
+  subtract(dst: Histogram, src: Histogram): void {
+    this.memory.kernel.subtract(dst.ptr, src.ptr, this.histLength);
+  }
+
+  /**
+   * Stable partition of the positions rows[start, end) by feature f: codes <= cut, or equal to
+   * nanCode, go left. Returns where the right part starts. On this thread: split over threads, the
+   * parts' copying back together cost as much as the partition saved (measured at 1M rows).
+   */
+  partition(f: number, start: number, end: number, cut: number, nanCode: number): number {
+    return this.memory.kernel.partition(this.codes.ptr + f * this.n, this.rows.ptr, start, end, cut, nanCode, this.tmp.ptr);
+  }
+
+  /** raw[rows[q] * K + k] += value for the positions of one leaf of tree k. */
+  addLeafValue(start: number, end: number, k: number, value: number): void {
+    this.memory.kernel.addLeafValue(this.raw.ptr, this.rows.ptr, start, end, this.K, k, value);
+  }
+
+  /** How many threads a step runs on: 1 unless it is large enough (worth) and threads are free. */
+  private parts(worth: boolean): number {
+    return worth ? Math.max(1, Math.min(this.threads, fitThreads())) : 1;
+  }
+
+  /** The fit's arrays as the kernel functions take them (the fitting thread's share). */
+  private arrays(): Arrays {
+    return {
+      n: this.n,
+      nF: this.nF,
+      K: this.K,
+      codes: this.codes.ptr,
+      offsets: this.offsets.ptr,
+      rows: this.rows.ptr,
+      tmp: this.tmp.ptr,
+      grads: this.grads[0].ptr,
+      hess: this.hess[0].ptr,
+      raw: this.raw.ptr,
+      y: this.y.ptr,
+      w: this.w.ptr,
+      histLength: this.histLength,
+    };
+  }
+
+  /** The team with at least m helpers holding this fit's data. */
+  private helpers(m: number): Team {
+    const team = (this.team ??= teamFor(HELPER_SCRIPT));
+    team.grow(m);
+    const mem = this.memory;
+    while (this.helperData.length < m) {
+      const data: HelperData = {
+        ...this.arrays(),
+        module: kernelModule(),
+        memory: mem.memory,
+        out: mem.alloc(8 * this.histLength),
+        prob: mem.alloc(8 * this.K),
+      };
+      team.share(this.helperData.length, data);
+      this.helperData.push(data);
+    }
+    return team;
+  }
+}
+
+/** Gradients and hessians of rows [start, end) (the fitting thread's and the helpers' code). */
+export function runGradients(kernel: Kernel, d: Arrays, prob: number, loss: Loss, start: number, end: number): void {
+  const m = end - start;
+  const g = d.grads + 4 * start;
+  const h = d.hess + 4 * start;
+  const y = d.y + 8 * start;
+  const w = d.w + 8 * start;
+  if (loss === Loss.Squared) kernel.squaredGradients(d.raw + 8 * start, y, w, m, g, h);
+  else if (loss === Loss.Logistic) kernel.logisticGradients(d.raw + 8 * start, y, w, m, g, h);
+  else kernel.softmaxGradients(d.raw + 8 * d.K * start, y, w, m, d.K, g, h, 4 * d.n, prob);
+}
+
+export function runHistogram(kernel: Kernel, d: Arrays, k: number, indirect: boolean, start: number, end: number, hist: number, counts: boolean): void {
+  const g = d.grads + 4 * d.n * k;
+  const h = d.hess + 4 * d.n * k;
+  kernel.histogram(d.codes, d.n, d.nF, d.offsets, d.rows, indirect ? 1 : 0, start, end, g, h, hist, counts ? 1 : 0);
+}
