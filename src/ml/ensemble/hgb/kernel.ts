@@ -48,6 +48,11 @@ function kernelAbort(): never {
   throw new Error('histogram kernel aborted');
 }
 
+interface TypedArrayClass<T> {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
 /** This thread's memory while no fit holds it (at most one kept). */
 const idle: KernelMemory[] = [];
 
@@ -87,28 +92,15 @@ export class KernelMemory {
     return ptr;
   }
 
-  u8(length: number): { ptr: number; view: Uint8Array } {
-    const ptr = this.alloc(length);
-    return { ptr, view: new Uint8Array(this.memory.buffer, ptr, length) };
+  /** A new zeroed array of `length` elements, as its byte offset and a view of it. */
+  array<T>(Ctor: TypedArrayClass<T>, length: number): { ptr: number; view: T } {
+    const ptr = this.alloc(Ctor.BYTES_PER_ELEMENT * length);
+    return { ptr, view: new Ctor(this.memory.buffer, ptr, length) };
   }
 
-  u32(length: number): { ptr: number; view: Uint32Array } {
-    const ptr = this.alloc(4 * length);
-    return { ptr, view: new Uint32Array(this.memory.buffer, ptr, length) };
-  }
-
-  i32(length: number): { ptr: number; view: Int32Array } {
-    const ptr = this.alloc(4 * length);
-    return { ptr, view: new Int32Array(this.memory.buffer, ptr, length) };
-  }
-
-  f32(length: number): { ptr: number; view: Float32Array } {
-    const ptr = this.alloc(4 * length);
-    return { ptr, view: new Float32Array(this.memory.buffer, ptr, length) };
-  }
-
-  f64(length: number): { ptr: number; view: Float64Array } {
-    const ptr = this.alloc(8 * length);
-    return { ptr, view: new Float64Array(this.memory.buffer, ptr, length) };
-  }
+  u8 = (length: number) => this.array(Uint8Array, length);
+  u32 = (length: number) => this.array(Uint32Array, length);
+  i32 = (length: number) => this.array(Int32Array, length);
+  f32 = (length: number) => this.array(Float32Array, length);
+  f64 = (length: number) => this.array(Float64Array, length);
 }
