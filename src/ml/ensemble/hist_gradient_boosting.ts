@@ -185,13 +185,12 @@ function binRows(data: Dataset, thresholds: Float64Array[], rows: Uint32Array): 
 }
 
 /**
- * A fitted HGB tree as flat arrays: x <= threshold goes left (binThreshold for binned rows), NaN
- * goes left where missingLeft is 1.
+ * A fitted HGB tree as flat arrays over binned rows: a code <= binThreshold goes left, NaN (code
+ * nBins[f]) goes left where missingLeft is 1. Rows to predict are binned with the fit's thresholds.
  */
 export class HistTree {
   constructor(
     readonly feature: Int32Array,
-    readonly threshold: Float64Array,
     readonly binThreshold: Int32Array,
     readonly missingLeft: Uint8Array,
     readonly left: Int32Array,
@@ -203,24 +202,7 @@ export class HistTree {
     return this.feature.length;
   }
 
-  /** Adds the leaf value of each row (raw X) to out[i * stride + k]. */
-  addRaw(X: Float64Array, N: number, rows: Uint32Array, out: Float64Array, stride: number, k: number): void {
-    const { feature, threshold, missingLeft, left, right, value } = this;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      let node = 0;
-      let f = feature[0];
-      while (f >= 0) {
-        const x = X[f * N + r];
-        const t = threshold[node];
-        node = x <= t || (x !== x && missingLeft[node] === 1) ? left[node] : right[node];
-        f = feature[node];
-      }
-      out[i * stride + k] += value[node];
-    }
-  }
-
-  /** Same on binned rows (column-major codes of n rows, NaN coded nBins[f]). */
+  /** Adds the leaf value of each binned row (column-major codes of n rows) to out[i * stride + k]. */
   addBinned(codes: Uint8Array, nBins: Int32Array, n: number, out: Float64Array, stride: number, k: number): void {
     const { feature, binThreshold, missingLeft, left, right, value } = this;
     for (let i = 0; i < n; i++) {
@@ -492,16 +474,8 @@ class HistGrower {
       if (splitR) splitAndPush(rc);
       else finalize(rc);
     }
-    const thresholds = this.binned.thresholds;
-    const numThr = new Float64Array(feature.length);
-    for (let i = 0; i < feature.length; i++) {
-      const f = feature[i];
-      // A split between the values and NaN keeps every value on the left.
-      if (f >= 0) numThr[i] = bin[i] === this.binned.nBins[f] - 1 ? Infinity : thresholds[f][bin[i]];
-    }
     const tree = new HistTree(
       Int32Array.from(feature),
-      numThr,
       Int32Array.from(bin),
       Uint8Array.from(missingLeft),
       Int32Array.from(left),
@@ -517,6 +491,9 @@ abstract class BaseHistGradientBoosting implements Estimator {
   /** estimators_[iteration][k]. */
   estimators_: HistTree[][] = [];
   baseline_: Float64Array = new Float64Array(0);
+  /** The fit's bin thresholds and bins per feature, with which predict bins its rows. */
+  private binThresholds_: Float64Array[] = [];
+  private nBins_: Int32Array = new Int32Array(0);
   nIter_ = 0;
   trainScore_: number[] = [];
   validationScore_: number[] = [];
@@ -657,6 +634,8 @@ abstract class BaseHistGradientBoosting implements Estimator {
       this.estimators_ = iterations;
       this.nIter_ = iterations.length;
       this.baseline_ = baseline;
+      this.binThresholds_ = binned.thresholds;
+      this.nBins_ = binned.nBins;
       this.validationScore_ = nVal > 0 ? scores : [];
       this.trainScore_ = nVal > 0 ? [] : scores;
       this.nFeatures = data.nFeatures;
@@ -699,8 +678,13 @@ abstract class BaseHistGradientBoosting implements Estimator {
     const n = rows.length;
     const raw = new Float64Array(n * K);
     for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) raw[i * K + k] = this.baseline_[k];
+    // The rows binned with the fit's thresholds go down the trees as the training rows did, one
+    // byte per value instead of eight (x <= threshold[b] exactly when x's bin is <= b): 1.3x
+    // faster on 333k rows x 100 trees than comparing raw values (tried in the kernel too: no faster
+    // than this, the walk is bound by its dependent loads, not by bounds checks).
+    const codes = binRows(data, this.binThresholds_, rows);
     for (const trees of this.estimators_) {
-      for (let k = 0; k < K; k++) trees[k].addRaw(data.X, data.nSamples, rows, raw, K, k);
+      for (let k = 0; k < K; k++) trees[k].addBinned(codes, this.nBins_, n, raw, K, k);
     }
     return raw;
   }
