@@ -124,6 +124,7 @@ export class FitKernel {
     this.y = memory.f64(n);
     this.w = memory.f64(n);
     this.prob = memory.f64(K);
+    this.arrays = this.describe();
   }
 
   private get nF(): number {
@@ -141,7 +142,7 @@ export class FitKernel {
     const chunk = Math.ceil(this.n / parts);
     const team = parts > 1 ? this.helpers(parts - 1) : null;
     for (let i = 1; i < parts; i++) team!.start(i - 1, [Job.Gradients, loss, Math.min(this.n, i * chunk), Math.min(this.n, (i + 1) * chunk)]);
-    runGradients(this.memory.kernel, this.arrays(), this.prob.ptr, loss, 0, Math.min(this.n, chunk));
+    runGradients(this.memory.kernel, this.arrays, this.prob.ptr, loss, 0, Math.min(this.n, chunk));
     team?.wait();
   }
 
@@ -182,7 +183,7 @@ export class FitKernel {
       const a = Math.min(end, start + i * chunk);
       team!.start(i - 1, [Job.Histogram, this.k, a, Math.min(end, a + chunk), indirect ? 1 : 0, counts ? 1 : 0]);
     }
-    runHistogram(kernel, this.arrays(), this.k, indirect, start, Math.min(end, start + chunk), hist.ptr, counts);
+    runHistogram(kernel, this.arrays, this.k, indirect, start, Math.min(end, start + chunk), hist.ptr, counts);
     if (team === null) return;
     team.wait();
     for (let i = 0; i < parts - 1; i++) kernel.add(hist.ptr, this.helperData[i].out, this.histLength);
@@ -212,8 +213,10 @@ export class FitKernel {
     return worth ? Math.max(1, Math.min(this.threads, fitThreads())) : 1;
   }
 
-  /** The fit's arrays as the kernel functions take them (the fitting thread's share). */
-  private arrays(): Arrays {
+  /** The fit's arrays as the kernel functions take them (fixed for the fit: built once). */
+  private readonly arrays: Arrays;
+
+  private describe(): Arrays {
     return {
       n: this.n,
       nF: this.nF,
@@ -238,7 +241,7 @@ export class FitKernel {
     const mem = this.memory;
     while (this.helperData.length < m) {
       const data: HelperData = {
-        ...this.arrays(),
+        ...this.arrays,
         module: kernelModule(),
         memory: mem.memory,
         out: mem.alloc(8 * this.histLength),
