@@ -143,15 +143,24 @@ function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number
   if (n > BINNING_SUBSAMPLE) {
     sample = new Random(seed, 0xb1).shuffle(Uint32Array.from(rows)).subarray(0, BINNING_SUBSAMPLE);
   }
-  const col = new Float64Array(sample.length);
   const thresholds: Float64Array[] = [];
-  for (let f = 0; f < nF; f++) {
-    const off = f * N;
-    for (let i = 0; i < sample.length; i++) col[i] = X[off + sample[i]];
-    col.sort(); // NaN last
-    let m = col.length;
-    while (m > 0 && Number.isNaN(col[m - 1])) m--;
-    thresholds.push(featureThresholds(col.subarray(0, m), maxBins));
+  const memory = KernelMemory.acquire();
+  try {
+    const col = memory.f64(sample.length);
+    const tmp = memory.f64(sample.length);
+    const counts = memory.u32(8 * 256);
+    for (let f = 0; f < nF; f++) {
+      const off = f * N;
+      let m = 0;
+      for (let i = 0; i < sample.length; i++) {
+        const v = X[off + sample[i]];
+        if (v === v) col.view[m++] = v; // NaN is not a value to place thresholds between
+      }
+      memory.kernel.sortValues(col.ptr, m, tmp.ptr, counts.ptr);
+      thresholds.push(featureThresholds(col.view.subarray(0, m), maxBins));
+    }
+  } finally {
+    memory.release();
   }
   const codes = binRows(data, thresholds, rows);
   const nBins = Int32Array.from(thresholds, (t) => t.length + 1);

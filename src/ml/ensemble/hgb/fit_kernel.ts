@@ -1,8 +1,10 @@
 /**
  * The arrays of one histogram GBM fit in its kernel memory (./kernel.ts) and the steps of boosting
  * run on them: gradients, histograms, partitions and leaf updates. Gradients and histograms run on
- * the fitting thread, or, when they are large and fitThreads() allows, in row chunks over it and
- * helper threads (../../parallel/team.ts, ./helper.ts), which work on the same shared memory.
+ * the fitting thread, or, when they are large and fitThreads() allows, split over it and helper
+ * threads (../../parallel/team.ts, ./helper.ts), which work on the same shared memory: gradients in
+ * row chunks, histograms in feature blocks (each thread fills its features' bins of the one
+ * histogram: nothing to merge, where row chunks cost a per-thread histogram to clear and add up).
  *
  * Layout: bin codes column-major over the n training rows (codes[f * n + i]); a histogram holds
  * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
@@ -30,7 +32,7 @@ export enum Loss {
 
 /** Jobs of a helper thread; args[0] is the kind. */
 export enum Job {
-  /** [kind, tree k, start, end, 1 if rows are positions, 1 to count] into the helper's out. */
+  /** [kind, tree k, start, end, 1 if rows are positions, 1 to count, histogram (float64 index), features from, to]. */
   Histogram = 0,
   /** [kind, loss, start, end]. */
   Gradients = 1,
@@ -52,14 +54,12 @@ export interface HelperData {
   raw: number;
   y: number;
   w: number;
-  /** The helper's own scratch: an output histogram and K float64 for softmax. */
-  out: number;
+  /** The helper's own scratch: K float64 for softmax. */
   prob: number;
-  histLength: number;
 }
 
 /** The fit's arrays as the kernel functions take them. */
-type Arrays = Omit<HelperData, 'module' | 'memory' | 'out' | 'prob'>;
+type Arrays = Omit<HelperData, 'module' | 'memory' | 'prob'>;
 type Kernel = KernelMemory['kernel'];
 
 /** Below this many (rows × features) a histogram is built on the fitting thread alone. */
@@ -175,18 +175,15 @@ export class FitKernel {
 
   /** Adds rows [start, end) (positions in rows when indirect) to hist, with counts if asked. */
   private accumulate(indirect: boolean, start: number, end: number, hist: Histogram, counts: boolean): void {
-    const { kernel } = this.memory;
-    const parts = this.parts((end - start) * this.nF >= PARALLEL_MIN_WORK);
-    const chunk = Math.ceil((end - start) / parts);
+    const nF = this.nF;
+    const parts = Math.min(nF, this.parts((end - start) * nF >= PARALLEL_MIN_WORK));
     const team = parts > 1 ? this.helpers(parts - 1) : null;
+    const from = (i: number): number => Math.round((i * nF) / parts);
     for (let i = 1; i < parts; i++) {
-      const a = Math.min(end, start + i * chunk);
-      team!.start(i - 1, [Job.Histogram, this.k, a, Math.min(end, a + chunk), indirect ? 1 : 0, counts ? 1 : 0]);
+      team!.start(i - 1, [Job.Histogram, this.k, start, end, indirect ? 1 : 0, counts ? 1 : 0, hist.ptr / 8, from(i), from(i + 1)]);
     }
-    runHistogram(kernel, this.arrays, this.k, indirect, start, Math.min(end, start + chunk), hist.ptr, counts);
-    if (team === null) return;
-    team.wait();
-    for (let i = 0; i < parts - 1; i++) kernel.add(hist.ptr, this.helperData[i].out, this.histLength);
+    runHistogram(this.memory.kernel, this.arrays, this.k, indirect, start, end, hist.ptr, counts, 0, from(1));
+    team?.wait();
   }
 
   /** dst -= src (the histogram subtraction trick: a sibling from its parent). */
@@ -230,7 +227,6 @@ export class FitKernel {
       raw: this.raw.ptr,
       y: this.y.ptr,
       w: this.w.ptr,
-      histLength: this.histLength,
     };
   }
 
@@ -244,7 +240,6 @@ export class FitKernel {
         ...this.arrays,
         module: kernelModule(),
         memory: mem.memory,
-        out: mem.alloc(8 * this.histLength),
         prob: mem.alloc(8 * this.K),
       };
       team.share(this.helperData.length, data);
@@ -266,8 +261,11 @@ export function runGradients(kernel: Kernel, d: Arrays, prob: number, loss: Loss
   else kernel.softmaxGradients(d.raw + 8 * d.K * start, y, w, m, d.K, g, h, 4 * d.n, prob);
 }
 
-export function runHistogram(kernel: Kernel, d: Arrays, k: number, indirect: boolean, start: number, end: number, hist: number, counts: boolean): void {
+/** Adds rows [start, end) to features [fa, fb) of the histogram at byte offset hist. */
+export function runHistogram(
+  kernel: Kernel, d: Arrays, k: number, indirect: boolean, start: number, end: number, hist: number, counts: boolean, fa: number, fb: number,
+): void {
   const g = d.grads + 4 * d.n * k;
   const h = d.hess + 4 * d.n * k;
-  kernel.histogram(d.codes, d.n, d.nF, d.offsets, d.rows, indirect ? 1 : 0, start, end, g, h, hist, counts ? 1 : 0);
+  kernel.histogram(d.codes + fa * d.n, d.n, fb - fa, d.offsets + 4 * fa, d.rows, indirect ? 1 : 0, start, end, g, h, hist, counts ? 1 : 0);
 }

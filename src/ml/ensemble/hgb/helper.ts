@@ -1,4 +1,4 @@
-/** Helper thread of a histogram GBM fit (../../parallel/team.ts): runs row chunks of its steps. */
+/** Helper thread of a histogram GBM fit (../../parallel/team.ts): runs its share of a fit's steps. */
 import { serveTeam } from '../../parallel/team';
 import { type HelperData, Job, runGradients, runHistogram } from './fit_kernel';
 import { instantiateKernel, type KernelExports } from './kernel';
@@ -11,8 +11,7 @@ serveTeam<HelperData>((d, args) => {
   if (kernel === undefined) kernels.set(d, (kernel = instantiateKernel(d.memory, d.module)));
   switch (args[0] as Job) {
     case Job.Histogram:
-      new Float64Array(d.memory.buffer, d.out, d.histLength).fill(0);
-      runHistogram(kernel, d, args[1], args[4] === 1, args[2], args[3], d.out, args[5] === 1);
+      runHistogram(kernel, d, args[1], args[4] === 1, args[2], args[3], 8 * args[6], args[5] === 1, args[7], args[8]);
       break;
     case Job.Gradients:
       runGradients(kernel, d, d.prob, args[1], args[2], args[3]);

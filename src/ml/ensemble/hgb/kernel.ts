@@ -17,7 +17,7 @@ export interface KernelExports {
   histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, g: number, h: number, hist: number, counts: number): void;
   partition(column: number, rows: number, start: number, end: number, cut: number, nanCode: number, tmp: number): number;
   subtract(dst: number, src: number, len: number): void;
-  add(dst: number, src: number, len: number): void;
+  sortValues(x: number, n: number, tmp: number, counts: number): void;
   binValues(x: number, n: number, t: number, nT: number, out: number): void;
   squaredGradients(raw: number, y: number, w: number, n: number, g: number, h: number): void;
   logisticGradients(raw: number, y: number, w: number, n: number, g: number, h: number): void;
