@@ -286,6 +286,7 @@ class HistGrower {
     const hist = node.hist!.view;
     const { offsets, nF } = this;
     const { nBins, hasMissing } = this.binned;
+    const { countIndex } = this.fitKernel;
     const l2 = cfg.l2;
     const minLeaf = cfg.minSamplesLeaf;
     const n = node.end - node.start;
@@ -307,7 +308,7 @@ class HistGrower {
         const k = base + 3 * b;
         gl += hist[k];
         hl += hist[k + 1];
-        nl += hist[k + 2];
+        nl += hist[k + countIndex];
         if (nl < minLeaf) continue;
         if (n - nl < minLeaf) break;
         if (hl < MIN_HESSIAN_TO_SPLIT) continue;
@@ -332,7 +333,7 @@ class HistGrower {
         const k = base + 3 * (b + 1);
         gr += hist[k];
         hr += hist[k + 1];
-        nr += hist[k + 2];
+        nr += hist[k + countIndex];
         if (nr < minLeaf) continue;
         if (n - nr < minLeaf) break;
         if (hr < MIN_HESSIAN_TO_SPLIT) continue;
@@ -561,7 +562,7 @@ abstract class BaseHistGradientBoosting implements Estimator {
     // thread.
     const memory = KernelMemory.acquire();
     try {
-      const fitKernel = new FitKernel(memory, binned, n, K, maxFitThreads());
+      const fitKernel = new FitKernel(memory, binned, n, K, maxFitThreads(), !this.classification && sw === null);
       // Everything below is indexed by position in trainRows (valRows), not by data set row.
       const trainY = fitKernel.y.view;
       const trainW = fitKernel.w.view;

@@ -9,6 +9,9 @@
  * Layout: bin codes column-major over the n training rows (codes[f * n + i]); a histogram holds
  * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
  * 3 per bin); raw predictions row-major (raw[i * K + k]); tree k's gradients from grads + 4 n k.
+ * With constant hessians (squared error, no sample weights: every h is 1, as scikit-learn's
+ * hessians_are_constant) sum h is the count, which is then not kept apart: one store less per row
+ * and feature, and the count is read at countIndex 1 instead of 2.
  */
 import * as path from 'path';
 
@@ -83,6 +86,8 @@ export class FitKernel {
   readonly offsets: Slot<Int32Array>;
   /** float64 values in one histogram. */
   readonly histLength: number;
+  /** Where a bin's count is, after its (sum g, sum h): sum h itself when hessians are constant. */
+  readonly countIndex: 1 | 2;
   private readonly codes: Slot<Uint8Array>;
   private readonly tmp: Slot<Uint32Array>;
   private readonly prob: Slot<Float64Array>;
@@ -98,6 +103,7 @@ export class FitKernel {
    *   bins per feature
    * @param K trees per iteration
    * @param threads the most threads this fit may use
+   * @param constantHessians every hessian is 1 (squared error without sample weights)
    */
   constructor(
     private readonly memory: KernelMemory,
@@ -105,7 +111,9 @@ export class FitKernel {
     private readonly n: number,
     private readonly K: number,
     private readonly threads: number,
+    private readonly constantHessians = false,
   ) {
+    this.countIndex = constantHessians ? 1 : 2;
     this.codes = memory.u8(binned.codes.length);
     this.codes.view.set(binned.codes);
     const nF = binned.nBins.length;
@@ -154,7 +162,7 @@ export class FitKernel {
   /** Sets hist to the histogram of the node at positions rows[start, end). */
   build(start: number, end: number, hist: Histogram): void {
     hist.view.fill(0);
-    this.accumulate(true, start, end, hist, true);
+    this.accumulate(true, start, end, hist, !this.constantHessians);
   }
 
   /**
@@ -162,6 +170,11 @@ export class FitKernel {
    * the first root's are kept and later roots start from them and add gradients and hessians only.
    */
   buildRoot(hist: Histogram): void {
+    if (this.constantHessians) {
+      hist.view.fill(0);
+      this.accumulate(false, 0, this.n, hist, false);
+      return;
+    }
     if (this.rootCounts !== null) {
       hist.view.set(this.rootCounts);
       this.accumulate(false, 0, this.n, hist, false);
