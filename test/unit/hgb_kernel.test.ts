@@ -67,24 +67,35 @@ test('sortValues orders as Float64Array.prototype.sort (-0 before +0, infinities
   }
 });
 
-test('partition is stable and sends the cut, and NaN when asked, left', () => {
+test('partition is stable, sends the cut, and NaN when asked, left; two halves (forward, backward) meet', () => {
   const rng = new Random(3);
   const n = 1000;
   const column = memory.u8(n);
   for (let i = 0; i < n; i++) column.view[i] = rng.int(12);
-  const rows = memory.u32(n);
-  const tmp = memory.u32(n);
+  const src = memory.u32(n);
+  const dst = memory.u32(n);
   for (const nanCode of [-1, 11]) {
     const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
-    rows.view.set(positions);
+    src.view.set(positions);
     const start = 10;
     const end = positions.length - 5;
-    const p = memory.kernel.partition(column.ptr, rows.ptr, start, end, 4, nanCode, tmp.ptr);
     const middle = positions.slice(start, end);
     const goesLeft = (r: number): boolean => column.view[r] <= 4 || column.view[r] === nanCode;
     const expected = [...middle.filter(goesLeft), ...middle.filter((r) => !goesLeft(r))];
-    expect(p).toBe(start + middle.filter(goesLeft).length);
-    expect(Array.from(rows.view.subarray(0, positions.length))).toEqual([...positions.slice(0, start), ...expected, ...positions.slice(end)]);
+    const p = start + middle.filter(goesLeft).length;
+    // One pass forward.
+    dst.view.fill(0);
+    expect(memory.kernel.partition(column.ptr, src.ptr, dst.ptr, start, end, 4, nanCode, start, p, 0)).toBe(p - start);
+    expect(Array.from(dst.view.subarray(start, end))).toEqual(expected);
+    // The same node in two halves, the second backward from the ends.
+    dst.view.fill(0);
+    const mid = start + 301;
+    const a = memory.kernel.partition(column.ptr, src.ptr, dst.ptr, start, mid, 4, nanCode, start, p, 0);
+    const b = memory.kernel.partition(column.ptr, src.ptr, dst.ptr, mid, end, 4, nanCode, p, end, 1);
+    expect(a + b).toBe(p - start);
+    expect(Array.from(dst.view.subarray(start, end))).toEqual(expected);
+    expect(dst.view[start - 1]).toBe(0);
+    expect(dst.view[end]).toBe(0);
   }
 });
 

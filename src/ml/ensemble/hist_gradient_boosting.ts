@@ -229,8 +229,10 @@ export class HistTree {
 
 interface GrowNode {
   id: number;
+  /** Its positions: [start, end) of the fit kernel's position buffer buf. */
   start: number;
   end: number;
+  buf: number;
   depth: number;
   sumG: number;
   sumH: number;
@@ -243,6 +245,8 @@ interface GrowNode {
   missingLeft: boolean;
   gl: number;
   hl: number;
+  /** Rows on the left of the best split. */
+  nl: number;
 }
 
 interface GrowerConfig {
@@ -323,6 +327,7 @@ class HistGrower {
           node.missingLeft = false;
           node.gl = gl;
           node.hl = hl;
+          node.nl = nl;
         }
       }
       if (hasMissing[f] === 0) continue;
@@ -348,6 +353,7 @@ class HistGrower {
           node.missingLeft = true;
           node.gl = gl2;
           node.hl = hl2;
+          node.nl = n - nr;
         }
       }
     }
@@ -421,9 +427,9 @@ class HistGrower {
       if (node.feature < 0 || node.gain <= 0) finalize(node);
       else push(node);
     };
-    const mk = (start: number, end: number, depth: number, sumG: number, sumH: number): GrowNode => ({
-      id: newId(), start, end, depth, sumG, sumH, hist: null,
-      gain: -1, feature: -1, bin: 0, missingLeft: false, gl: 0, hl: 0,
+    const mk = (start: number, end: number, buf: number, depth: number, sumG: number, sumH: number): GrowNode => ({
+      id: newId(), start, end, buf, depth, sumG, sumH, hist: null,
+      gain: -1, feature: -1, bin: 0, missingLeft: false, gl: 0, hl: 0, nl: 0,
     });
 
     let sumG = 0;
@@ -433,7 +439,7 @@ class HistGrower {
       sumH += h[i];
       rows[i] = i;
     }
-    const root = mk(0, n, 0, sumG, sumH);
+    const root = mk(0, n, 0, 0, sumG, sumH);
     let nLeafNodes = 1;
     if (n < 2 * cfg.minSamplesLeaf || sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
     else {
@@ -446,10 +452,10 @@ class HistGrower {
       const node = pop();
       const f = node.feature;
       const cut = node.bin;
-      const p = fitKernel.partition(f, node.start, node.end, cut, node.missingLeft ? nBins[f] : -1);
+      const p = fitKernel.partition(f, node.start, node.end, cut, node.missingLeft ? nBins[f] : -1, node.nl, node.buf);
       const depth = node.depth + 1;
-      const lc = mk(node.start, p, depth, node.gl, node.hl);
-      const rc = mk(p, node.end, depth, node.sumG - node.gl, node.sumH - node.hl);
+      const lc = mk(node.start, p, 1 - node.buf, depth, node.gl, node.hl);
+      const rc = mk(p, node.end, 1 - node.buf, depth, node.sumG - node.gl, node.sumH - node.hl);
       feature[node.id] = f;
       bin[node.id] = cut;
       // With no NaN at fit, a NaN at predict follows the larger child (ties right), like scikit-learn.
@@ -471,7 +477,7 @@ class HistGrower {
       if (splitL || splitR) {
         const [small, large] = lc.end - lc.start < rc.end - rc.start ? [lc, rc] : [rc, lc];
         const hs = this.take();
-        fitKernel.build(small.start, small.end, hs);
+        fitKernel.build(small.start, small.end, small.buf, hs);
         small.hist = hs;
         // Subtraction: the parent's buffer becomes the larger child's.
         const ph = node.hist!;
@@ -631,7 +637,7 @@ abstract class BaseHistGradientBoosting implements Estimator {
         const trees: HistTree[] = [];
         for (let k = 0; k < K; k++) {
           const { tree, leaves } = grower.grow(k, cfg);
-          for (const leaf of leaves) fitKernel.addLeafValue(leaf.start, leaf.end, k, tree.value[leaf.id]);
+          for (const leaf of leaves) fitKernel.addLeafValue(leaf.start, leaf.end, leaf.buf, k, tree.value[leaf.id]);
           if (nVal > 0) tree.addBinned(valCodes, binned.nBins, nVal, rawVal, K, k);
           trees.push(tree);
         }

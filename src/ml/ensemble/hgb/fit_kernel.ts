@@ -9,6 +9,8 @@
  * Layout: bin codes column-major over the n training rows (codes[f * n + i]); a histogram holds
  * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
  * 3 per bin); raw predictions row-major (raw[i * K + k]); tree k's gradients from grads + 4 n k.
+ * A node's positions (of training rows) are in one of two buffers of n u32 (its `buf`, 0 or 1): a
+ * partition writes the children's positions into the other one, so nothing is copied back.
  * With constant hessians (squared error, no sample weights: every h is 1, as scikit-learn's
  * hessians_are_constant) sum h is the count, which is then not kept apart: one store less per row
  * and feature, and the count is read at countIndex 1 instead of 2.
@@ -35,10 +37,12 @@ export enum Loss {
 
 /** Jobs of a helper thread; args[0] is the kind. */
 export enum Job {
-  /** [kind, tree k, start, end, 1 if rows are positions, 1 to count, histogram (float64 index), features from, to]. */
+  /** [kind, tree k, start, end, 1 if rows are positions, 1 to count, histogram (float64 index), features from, to, buf]. */
   Histogram = 0,
   /** [kind, loss, start, end]. */
   Gradients = 1,
+  /** [kind, feature, buf, from, to, cut, nanCode, left, right, 1 if backward]: the count in the helper's result. */
+  Partition = 2,
 }
 
 /** What a helper thread gets once per fit: the memory, the module and the arrays' byte offsets. */
@@ -50,30 +54,31 @@ export interface HelperData {
   K: number;
   codes: number;
   offsets: number;
+  /** Position buffer 0 (buffer 1 follows it). */
   rows: number;
-  tmp: number;
   grads: number;
   hess: number;
   raw: number;
   y: number;
   w: number;
-  /** The helper's own scratch: K float64 for softmax. */
+  /** The helper's own scratch: K float64 for softmax, and an int32 result. */
   prob: number;
+  result: number;
 }
 
 /** The fit's arrays as the kernel functions take them. */
-type Arrays = Omit<HelperData, 'module' | 'memory' | 'prob'>;
+type Arrays = Omit<HelperData, 'module' | 'memory' | 'prob' | 'result'>;
 type Kernel = KernelMemory['kernel'];
 
 /** Below this many (rows × features) a histogram is built on the fitting thread alone. */
 const PARALLEL_MIN_WORK = 1 << 17;
-/** Below this many rows gradients are computed on the fitting thread alone. */
+/** Below this many rows gradients are computed, and a node partitioned, on the fitting thread alone. */
 const PARALLEL_MIN_ROWS = 1 << 15;
 
 const HELPER_SCRIPT = path.join(__dirname, `helper${path.extname(__filename)}`);
 
 export class FitKernel {
-  /** Positions 0..n-1, partitioned node by node as the tree grows. */
+  /** Position buffer 0, where a tree's root starts with 0..n-1 (buffer 1 follows it). */
   readonly rows: Slot<Uint32Array>;
   /** Gradients and hessians (float32, as scikit-learn keeps them) of each tree of an iteration. */
   readonly grads: Slot<Float32Array>[] = [];
@@ -89,7 +94,6 @@ export class FitKernel {
   /** Where a bin's count is, after its (sum g, sum h): sum h itself when hessians are constant. */
   readonly countIndex: 1 | 2;
   private readonly codes: Slot<Uint8Array>;
-  private readonly tmp: Slot<Uint32Array>;
   private readonly prob: Slot<Float64Array>;
   private team: Team | null = null;
   /** Scratch of each helper that has this fit's data. */
@@ -120,8 +124,8 @@ export class FitKernel {
     this.offsets = memory.i32(nF + 1);
     for (let f = 0; f < nF; f++) this.offsets.view[f + 1] = this.offsets.view[f] + 3 * (binned.nBins[f] + 1);
     this.histLength = this.offsets.view[nF];
-    this.rows = memory.u32(n);
-    this.tmp = memory.u32(n);
+    const positions = memory.u32(2 * n);
+    this.rows = { ptr: positions.ptr, view: positions.view.subarray(0, n) };
     const grads = memory.f32(K * n);
     const hess = memory.f32(K * n);
     for (let k = 0; k < K; k++) {
@@ -159,10 +163,10 @@ export class FitKernel {
     this.k = k;
   }
 
-  /** Sets hist to the histogram of the node at positions rows[start, end). */
-  build(start: number, end: number, hist: Histogram): void {
+  /** Sets hist to the histogram of the node at positions [start, end) of buffer buf. */
+  build(start: number, end: number, buf: number, hist: Histogram): void {
     hist.view.fill(0);
-    this.accumulate(true, start, end, hist, !this.constantHessians);
+    this.accumulate(true, start, end, hist, !this.constantHessians, buf);
   }
 
   /**
@@ -186,16 +190,16 @@ export class FitKernel {
     for (let k = 0; k < this.rootCounts.length; k += 3) this.rootCounts[k] = this.rootCounts[k + 1] = 0;
   }
 
-  /** Adds rows [start, end) (positions in rows when indirect) to hist, with counts if asked. */
-  private accumulate(indirect: boolean, start: number, end: number, hist: Histogram, counts: boolean): void {
+  /** Adds rows [start, end) (positions in buffer buf when indirect) to hist, with counts if asked. */
+  private accumulate(indirect: boolean, start: number, end: number, hist: Histogram, counts: boolean, buf = 0): void {
     const nF = this.nF;
     const parts = Math.min(nF, this.parts((end - start) * nF >= PARALLEL_MIN_WORK));
     const team = parts > 1 ? this.helpers(parts - 1) : null;
     const from = (i: number): number => Math.round((i * nF) / parts);
     for (let i = 1; i < parts; i++) {
-      team!.start(i - 1, [Job.Histogram, this.k, start, end, indirect ? 1 : 0, counts ? 1 : 0, hist.ptr / 8, from(i), from(i + 1)]);
+      team!.start(i - 1, [Job.Histogram, this.k, start, end, indirect ? 1 : 0, counts ? 1 : 0, hist.ptr / 8, from(i), from(i + 1), buf]);
     }
-    runHistogram(this.memory.kernel, this.arrays, this.k, indirect, start, end, hist.ptr, counts, 0, from(1));
+    runHistogram(this.memory.kernel, this.arrays, this.k, indirect, start, end, hist.ptr, counts, 0, from(1), buf);
     team?.wait();
   }
 
@@ -205,17 +209,29 @@ export class FitKernel {
   }
 
   /**
-   * Stable partition of the positions rows[start, end) by feature f: codes <= cut, or equal to
-   * nanCode, go left. Returns where the right part starts. On this thread: split over threads, the
-   * parts' copying back together cost as much as the partition saved (measured at 1M rows).
+   * Stable partition by feature f of the positions [start, end) of buffer buf into the same range
+   * of the other buffer: codes <= cut, or equal to nanCode, go left. nLeft (from the node's
+   * histogram) is how many do. Returns where the right part starts. Large nodes in two halves, the
+   * helper's backward from the ends (see the kernel's partition), so no half waits for a count.
    */
-  partition(f: number, start: number, end: number, cut: number, nanCode: number): number {
-    return this.memory.kernel.partition(this.codes.ptr + f * this.n, this.rows.ptr, start, end, cut, nanCode, this.tmp.ptr);
+  partition(f: number, start: number, end: number, cut: number, nanCode: number, nLeft: number, buf: number): number {
+    const d = this.arrays;
+    const p = start + nLeft;
+    const parts = Math.min(2, this.parts(end - start >= PARALLEL_MIN_ROWS));
+    const mid = parts === 1 ? end : (start + end) >>> 1;
+    if (parts > 1) this.helpers(1).start(0, [Job.Partition, f, buf, mid, end, cut, nanCode, p, end, 1]);
+    let left = runPartition(this.memory.kernel, d, f, buf, start, mid, cut, nanCode, start, p, false);
+    if (parts > 1) {
+      this.team!.wait();
+      left += new Int32Array(this.memory.memory.buffer, this.helperData[0].result, 1)[0];
+    }
+    if (left !== nLeft) throw new Error(`histogram GBM: ${left} rows went left of a split that counted ${nLeft}`);
+    return p;
   }
 
-  /** raw[rows[q] * K + k] += value for the positions of one leaf of tree k. */
-  addLeafValue(start: number, end: number, k: number, value: number): void {
-    this.memory.kernel.addLeafValue(this.raw.ptr, this.rows.ptr, start, end, this.K, k, value);
+  /** raw[rows[q] * K + k] += value for the positions [start, end) of buffer buf (a leaf of tree k). */
+  addLeafValue(start: number, end: number, buf: number, k: number, value: number): void {
+    this.memory.kernel.addLeafValue(this.raw.ptr, this.rows.ptr + 4 * this.n * buf, start, end, this.K, k, value);
   }
 
   /** How many threads a step runs on: 1 unless it is large enough (worth) and threads are free. */
@@ -234,7 +250,6 @@ export class FitKernel {
       codes: this.codes.ptr,
       offsets: this.offsets.ptr,
       rows: this.rows.ptr,
-      tmp: this.tmp.ptr,
       grads: this.grads[0].ptr,
       hess: this.hess[0].ptr,
       raw: this.raw.ptr,
@@ -254,6 +269,7 @@ export class FitKernel {
         module: kernelModule(),
         memory: mem.memory,
         prob: mem.alloc(8 * this.K),
+        result: mem.alloc(4),
       };
       team.share(this.helperData.length, data);
       this.helperData.push(data);
@@ -274,11 +290,21 @@ export function runGradients(kernel: Kernel, d: Arrays, prob: number, loss: Loss
   else kernel.softmaxGradients(d.raw + 8 * d.K * start, y, w, m, d.K, g, h, 4 * d.n, prob);
 }
 
-/** Adds rows [start, end) to features [fa, fb) of the histogram at byte offset hist. */
+/** Adds rows [start, end) (positions in buffer buf when indirect) to features [fa, fb) of the histogram at byte offset hist. */
 export function runHistogram(
-  kernel: Kernel, d: Arrays, k: number, indirect: boolean, start: number, end: number, hist: number, counts: boolean, fa: number, fb: number,
+  kernel: Kernel, d: Arrays, k: number, indirect: boolean, start: number, end: number, hist: number, counts: boolean, fa: number, fb: number, buf: number,
 ): void {
   const g = d.grads + 4 * d.n * k;
   const h = d.hess + 4 * d.n * k;
-  kernel.histogram(d.codes + fa * d.n, d.n, fb - fa, d.offsets + 4 * fa, d.rows, indirect ? 1 : 0, start, end, g, h, hist, counts ? 1 : 0);
+  const rows = d.rows + 4 * d.n * buf;
+  kernel.histogram(d.codes + fa * d.n, d.n, fb - fa, d.offsets + 4 * fa, rows, indirect ? 1 : 0, start, end, g, h, hist, counts ? 1 : 0);
+}
+
+/** Partitions positions [from, to) of buffer buf into the other buffer (the kernel's partition); returns the lefts. */
+export function runPartition(
+  kernel: Kernel, d: Arrays, f: number, buf: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: boolean,
+): number {
+  const src = d.rows + 4 * d.n * buf;
+  const dst = d.rows + 4 * d.n * (1 - buf);
+  return kernel.partition(d.codes + f * d.n, src, dst, from, to, cut, nanCode, left, right, backward ? 1 : 0);
 }

@@ -15,7 +15,7 @@ import * as path from 'path';
 export interface KernelExports {
   heapBase(): number;
   histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, g: number, h: number, hist: number, counts: number): void;
-  partition(column: number, rows: number, start: number, end: number, cut: number, nanCode: number, tmp: number): number;
+  partition(column: number, src: number, dst: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: number): number;
   subtract(dst: number, src: number, len: number): void;
   sortValues(x: number, n: number, tmp: number, counts: number): void;
   binValues(x: number, n: number, t: number, nT: number, out: number): void;

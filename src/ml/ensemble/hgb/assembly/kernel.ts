@@ -81,24 +81,40 @@ function addToBin(k: usize, gh: v128, counts: bool): void {
 }
 
 /**
- * Stable partition of the positions rows[start, end) by one feature's codes (column): a code <= cut,
- * or equal to nanCode, goes left. Returns where the right part starts. tmp holds end - start u32.
+ * Stable partition of the positions src[from, to) into dst by one feature's codes (column): a code
+ * <= cut, or equal to nanCode, goes left. Forward: lefts are written from dst[left] up, rights from
+ * dst[right] up. Backward (rows read from the last): lefts from dst[left - 1] down, rights from
+ * dst[right - 1] down. So two threads split a node without counting first: the first half forward
+ * from the node's start and its start + the left count (known from the histogram), the second half
+ * backward from those two ends, and the parts meet. Returns how many went left.
  */
-export function partition(column: usize, rows: usize, start: u32, end: u32, cut: i32, nanCode: i32, tmp: usize): u32 {
-  let p = start;
-  let t: u32 = 0;
-  for (let q = start; q < end; q++) {
-    const r = load<u32>(rows + (<usize>q << 2));
-    const c = <i32>load<u8>(column + r);
-    const left = <u32>(c <= cut) | <u32>(c == nanCode);
-    // Branchless: written to both sides, kept on one.
-    store<u32>(rows + (<usize>p << 2), r);
-    store<u32>(tmp + (<usize>t << 2), r);
-    p += left;
-    t += 1 - left;
+export function partition(
+  column: usize, src: usize, dst: usize, from: u32, to: u32, cut: i32, nanCode: i32, left: u32, right: u32, backward: bool,
+): u32 {
+  let l = left;
+  let r = right;
+  if (!backward) {
+    for (let q = from; q < to; q++) {
+      const row = load<u32>(src + (<usize>q << 2));
+      const c = <i32>load<u8>(column + row);
+      const goesLeft = <u32>(c <= cut) | <u32>(c == nanCode);
+      // Branchless: the side decides the address.
+      store<u32>(dst + (<usize>select<u32>(l, r, goesLeft) << 2), row);
+      l += goesLeft;
+      r += 1 - goesLeft;
+    }
+    return l - left;
   }
-  memory.copy(rows + (<usize>p << 2), tmp, <usize>t << 2);
-  return p;
+  for (let q = to; q > from; ) {
+    q--;
+    const row = load<u32>(src + (<usize>q << 2));
+    const c = <i32>load<u8>(column + row);
+    const goesLeft = <u32>(c <= cut) | <u32>(c == nanCode);
+    l -= goesLeft;
+    r -= 1 - goesLeft;
+    store<u32>(dst + (<usize>select<u32>(l, r, goesLeft) << 2), row);
+  }
+  return left - l;
 }
 
 /** dst[i] -= src[i] for len float64. */
