@@ -23,7 +23,7 @@ import type { EstimatorOptions } from '../tree/decision_tree';
 import { ClassWeight, fail, ParamSpec, resolveParams, seedOf, v } from '../tree/params';
 import { Dataset, Estimator, InvalidInputError } from '../types';
 import { maxFitThreads } from '../parallel/team';
-import { FitKernel, type Histogram, Loss } from './hgb/fit_kernel';
+import { binColumns, FitKernel, type Histogram, Loss } from './hgb/fit_kernel';
 import { KernelMemory } from './hgb/kernel';
 
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
@@ -174,20 +174,12 @@ function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number
 
 /** Rows binned with fitted thresholds, column-major like Binned.codes (by the kernel's binValues). */
 function binRows(data: Dataset, thresholds: Float64Array[], rows: Uint32Array): Uint8Array {
-  const nF = data.nFeatures;
-  const n = rows.length;
   const memory = KernelMemory.acquire();
   try {
-    const x = memory.f64(n);
-    const t = memory.f64(256);
-    const out = memory.u8(n * nF);
-    for (let f = 0; f < nF; f++) {
+    return binColumns(memory, rows.length, thresholds, (f, x) => {
       const off = f * data.nSamples;
-      for (let i = 0; i < n; i++) x.view[i] = data.X[off + rows[i]];
-      t.view.set(thresholds[f]);
-      memory.kernel.binValues(x.ptr, n, t.ptr, thresholds[f].length, out.ptr + f * n);
-    }
-    return out.view.slice();
+      for (let i = 0; i < rows.length; i++) x[i] = data.X[off + rows[i]];
+    });
   } finally {
     memory.release();
   }

@@ -43,7 +43,12 @@ export enum Job {
   Gradients = 1,
   /** [kind, feature, buf, from, to, cut, nanCode, left, right, 1 if backward]: the count in the helper's result. */
   Partition = 2,
+  /** [kind, values (float64 index), n, thresholds (float64 index), their count, codes (byte offset)]. */
+  Bin = 3,
 }
+
+/** All a binning job needs of a helper's data (binColumns shares only these). */
+export type BinData = Pick<HelperData, 'module' | 'memory'>;
 
 /** What a helper thread gets once per fit: the memory, the module and the arrays' byte offsets. */
 export interface HelperData {
@@ -307,4 +312,34 @@ export function runPartition(
   const src = d.rows + 4 * d.n * buf;
   const dst = d.rows + 4 * d.n * (1 - buf);
   return kernel.partition(d.codes + f * d.n, src, dst, from, to, cut, nanCode, left, right, backward ? 1 : 0);
+}
+
+/**
+ * Bin codes of n rows × thresholds.length features, column-major: gather(f, x) writes feature f's
+ * values into x, and the kernel's binValues bins them. With a free thread and enough rows, a helper
+ * bins every other feature while this thread gathers and bins the next.
+ */
+export function binColumns(memory: KernelMemory, n: number, thresholds: Float64Array[], gather: (f: number, x: Float64Array) => void): Uint8Array {
+  const nF = thresholds.length;
+  const xs = [memory.f64(n), memory.f64(n)];
+  const ts = [memory.f64(256), memory.f64(256)];
+  const out = memory.u8(n * nF);
+  let team: Team | null = null;
+  if (n >= PARALLEL_MIN_ROWS && nF > 1 && fitThreads() > 1) {
+    team = teamFor(HELPER_SCRIPT);
+    team.grow(1);
+    team.share(0, { module: kernelModule(), memory: memory.memory } satisfies BinData);
+  }
+  for (let f = 0; f < nF; f++) {
+    const slot = f % 2;
+    gather(f, xs[slot].view);
+    ts[slot].view.set(thresholds[f]);
+    const args = [xs[slot].ptr / 8, n, ts[slot].ptr / 8, thresholds[f].length, out.ptr + f * n];
+    if (team !== null && slot === 0 && f + 1 < nF) team.start(0, [Job.Bin, ...args]);
+    else {
+      memory.kernel.binValues(8 * args[0], n, 8 * args[2], args[3], args[4]);
+      if (team !== null && slot === 1) team.wait();
+    }
+  }
+  return out.view.slice();
 }
