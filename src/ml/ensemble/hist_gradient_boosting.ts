@@ -25,8 +25,8 @@ import { Dataset, Estimator, InvalidInputError } from '../types';
 import { maxFitThreads } from '../parallel/team';
 import { binColumns, FitKernel, type Histogram, Loss } from './hgb/fit_kernel';
 import { KernelMemory } from './hgb/kernel';
+import { MIN_HESSIAN_TO_SPLIT, type Split } from './hgb/split';
 
-const MIN_HESSIAN_TO_SPLIT = 1e-3;
 const ALMOST_INF = 1e300;
 const FLOAT64_EPS = 2.220446049250313e-16;
 
@@ -219,7 +219,8 @@ export class HistTree {
   }
 }
 
-interface GrowNode {
+/** A node being grown, with its best split once searched. */
+interface GrowNode extends Split {
   id: number;
   /** Its positions: [start, end) of the fit kernel's position buffer buf. */
   start: number;
@@ -230,15 +231,6 @@ interface GrowNode {
   sumH: number;
   /** (sum g, sum h, count) per feature and bin (the NaN bin last), flat: 3 × (offset + bin). */
   hist: Histogram | null;
-  // Best split.
-  gain: number;
-  feature: number;
-  bin: number;
-  missingLeft: boolean;
-  gl: number;
-  hl: number;
-  /** Rows on the left of the best split. */
-  nl: number;
 }
 
 interface GrowerConfig {
@@ -252,16 +244,11 @@ interface GrowerConfig {
 /** Grows trees on the gradients/hessians of the fit kernel's n training positions. */
 class HistGrower {
   private readonly pool: Histogram[] = [];
-  private readonly offsets: Int32Array;
-  private readonly nF: number;
 
   constructor(
     private readonly binned: Binned,
     private readonly fitKernel: FitKernel,
-  ) {
-    this.offsets = fitKernel.offsets.view;
-    this.nF = binned.nBins.length;
-  }
+  ) {}
 
   private take(): Histogram {
     return this.pool.pop() ?? this.fitKernel.allocate();
@@ -272,84 +259,10 @@ class HistGrower {
     node.hist = null;
   }
 
-
-  /**
-   * Best split of a node from its histograms, as scikit-learn 1.2's splitter: features in order,
-   * bins left to right with NaN on the right, then (features with NaN at fit) right to left with NaN
-   * on the left; a strictly better gain wins.
-   */
+  /** The node's best split (./hgb/split.ts), into the node. */
   private findSplit(node: GrowNode, cfg: GrowerConfig): void {
-    const hist = node.hist!.view;
-    const { offsets, nF } = this;
-    const { nBins, hasMissing } = this.binned;
-    const { countIndex } = this.fitKernel;
-    const l2 = cfg.l2;
-    const minLeaf = cfg.minSamplesLeaf;
-    const n = node.end - node.start;
-    const G = node.sumG;
-    const H = node.sumH;
-    // scikit-learn's rounding: gain = G·v - GL·vL - GR·vR with v = -G / (H + λ + 1e-15).
-    const parentLoss = G * (-G / (H + l2 + 1e-15));
-    let best = -Infinity;
-    node.feature = -1;
-    for (let f = 0; f < nF; f++) {
-      const nb = nBins[f];
-      const base = offsets[f];
-      let gl = 0;
-      let hl = 0;
-      let nl = 0;
-      // With NaN, the last non-missing bin is a candidate too: NaN alone on the right.
-      const end = nb - 1 + hasMissing[f];
-      for (let b = 0; b < end; b++) {
-        const k = base + 3 * b;
-        gl += hist[k];
-        hl += hist[k + 1];
-        nl += hist[k + countIndex];
-        if (nl < minLeaf) continue;
-        if (n - nl < minLeaf) break;
-        if (hl < MIN_HESSIAN_TO_SPLIT) continue;
-        const hr = H - hl;
-        if (hr < MIN_HESSIAN_TO_SPLIT) break;
-        const gr = G - gl;
-        const gain = parentLoss - gl * (-gl / (hl + l2 + 1e-15)) - gr * (-gr / (hr + l2 + 1e-15));
-        if (gain > best && gain > 0) {
-          best = gain;
-          node.feature = f;
-          node.bin = b;
-          node.missingLeft = false;
-          node.gl = gl;
-          node.hl = hl;
-          node.nl = nl;
-        }
-      }
-      if (hasMissing[f] === 0) continue;
-      let gr = 0;
-      let hr = 0;
-      let nr = 0;
-      for (let b = nb - 2; b >= 0; b--) {
-        const k = base + 3 * (b + 1);
-        gr += hist[k];
-        hr += hist[k + 1];
-        nr += hist[k + countIndex];
-        if (nr < minLeaf) continue;
-        if (n - nr < minLeaf) break;
-        if (hr < MIN_HESSIAN_TO_SPLIT) continue;
-        const hl2 = H - hr;
-        if (hl2 < MIN_HESSIAN_TO_SPLIT) break;
-        const gl2 = G - gr;
-        const gain = parentLoss - gl2 * (-gl2 / (hl2 + l2 + 1e-15)) - gr * (-gr / (hr + l2 + 1e-15));
-        if (gain > best && gain > 0) {
-          best = gain;
-          node.feature = f;
-          node.bin = b;
-          node.missingLeft = true;
-          node.gl = gl2;
-          node.hl = hl2;
-          node.nl = n - nr;
-        }
-      }
-    }
-    node.gain = best;
+    const { l2, minSamplesLeaf } = cfg;
+    this.fitKernel.split(node.hist!, { n: node.end - node.start, sumG: node.sumG, sumH: node.sumH, l2, minSamplesLeaf }, node);
   }
 
   /** Grows tree k of the iteration on the fit kernel's k-th gradients / hessians. */

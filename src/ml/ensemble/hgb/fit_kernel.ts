@@ -19,6 +19,7 @@ import * as path from 'path';
 
 import { fitThreads, Team, teamFor } from '../../parallel/team';
 import { KernelMemory, kernelModule } from './kernel';
+import { bestSplit, type Split, type SplitLayout, type SplitNode } from './split';
 
 /** An array in kernel memory: its byte offset and a view of it. */
 export interface Slot<T> {
@@ -45,6 +46,8 @@ export enum Job {
   Partition = 2,
   /** [kind, values (float64 index), n, thresholds (float64 index), their count, codes (byte offset)]. */
   Bin = 3,
+  /** [kind, histogram (float64 index), features from, to]: the node in the helper's scratch, its Split back there. */
+  Split = 4,
 }
 
 /** All a binning job needs of a helper's data (binColumns shares only these). */
@@ -61,18 +64,21 @@ export interface HelperData {
   offsets: number;
   /** Position buffer 0 (buffer 1 follows it). */
   rows: number;
+  nBins: Int32Array;
+  hasMissing: Uint8Array;
+  countIndex: 1 | 2;
   grads: number;
   hess: number;
   raw: number;
   y: number;
   w: number;
-  /** The helper's own scratch: K float64 for softmax, and an int32 result. */
+  /** The helper's own scratch: K float64 for softmax, and 8 float64 for a job's inputs and results. */
   prob: number;
-  result: number;
+  scratch: number;
 }
 
 /** The fit's arrays as the kernel functions take them. */
-type Arrays = Omit<HelperData, 'module' | 'memory' | 'prob' | 'result'>;
+type Arrays = Omit<HelperData, 'module' | 'memory' | 'prob' | 'scratch'>;
 type Kernel = KernelMemory['kernel'];
 
 /** Below this many (rows × features) a histogram is built on the fitting thread alone. */
@@ -98,6 +104,10 @@ export class FitKernel {
   readonly histLength: number;
   /** Where a bin's count is, after its (sum g, sum h): sum h itself when hessians are constant. */
   readonly countIndex: 1 | 2;
+  /** The histograms' layout as a split search reads it. */
+  private readonly layout: SplitLayout;
+  /** Features [0, splitAt) are the fitting thread's share of a split search: half the bins. */
+  private splitAt = 0;
   private readonly codes: Slot<Uint8Array>;
   private readonly prob: Slot<Float64Array>;
   private team: Team | null = null;
@@ -108,27 +118,30 @@ export class FitKernel {
   private rootCounts: Float64Array | null = null;
 
   /**
-   * @param binned the training rows' bin codes (n × nF, column-major, copied into the memory) and
-   *   bins per feature
+   * @param binned the training rows' bin codes (n × nF, column-major, copied into the memory), bins
+   *   per feature and which features have NaN
    * @param K trees per iteration
    * @param threads the most threads this fit may use
    * @param constantHessians every hessian is 1 (squared error without sample weights)
    */
   constructor(
     private readonly memory: KernelMemory,
-    binned: { codes: Uint8Array; nBins: Int32Array },
+    binned: { codes: Uint8Array; nBins: Int32Array; hasMissing: Uint8Array },
     private readonly n: number,
     private readonly K: number,
     private readonly threads: number,
     private readonly constantHessians = false,
   ) {
     this.countIndex = constantHessians ? 1 : 2;
+
     this.codes = memory.u8(binned.codes.length);
     this.codes.view.set(binned.codes);
     const nF = binned.nBins.length;
     this.offsets = memory.i32(nF + 1);
     for (let f = 0; f < nF; f++) this.offsets.view[f + 1] = this.offsets.view[f] + 3 * (binned.nBins[f] + 1);
     this.histLength = this.offsets.view[nF];
+    while (this.splitAt < nF && this.offsets.view[this.splitAt] < this.histLength / 2) this.splitAt++;
+    this.layout = { offsets: this.offsets.view, nBins: binned.nBins, hasMissing: binned.hasMissing, countIndex: this.countIndex };
     const positions = memory.u32(2 * n);
     this.rows = { ptr: positions.ptr, view: positions.view.subarray(0, n) };
     const grads = memory.f32(K * n);
@@ -213,6 +226,26 @@ export class FitKernel {
     this.memory.kernel.subtract(dst.ptr, src.ptr, this.histLength);
   }
 
+  /** Sets out to the node's best split (./split.ts), half the features on a helper when one is free. */
+  split(hist: Histogram, node: SplitNode, out: Split): void {
+    const { layout } = this;
+    const parts = Math.min(2, this.parts(this.nF >= 2));
+    if (parts === 1) return bestSplit(hist.view, layout, node, 0, this.nF, out);
+    const team = this.helpers(1);
+    this.scratch(0).set([node.n, node.sumG, node.sumH, node.l2, node.minSamplesLeaf]);
+    team.start(0, [Job.Split, hist.ptr / 8, this.splitAt, this.nF]);
+    bestSplit(hist.view, layout, node, 0, this.splitAt, out);
+    team.wait();
+    const theirs = this.scratch(0);
+    // Their features come after ours: only a strictly better gain replaces ours, as in one pass.
+    if (theirs[0] > out.gain) readSplit(theirs, out);
+  }
+
+  /** Helper i's scratch (8 float64). */
+  private scratch(i: number): Float64Array {
+    return new Float64Array(this.memory.memory.buffer, this.helperData[i].scratch, 8);
+  }
+
   /**
    * Stable partition by feature f of the positions [start, end) of buffer buf into the same range
    * of the other buffer: codes <= cut, or equal to nanCode, go left. nLeft (from the node's
@@ -228,7 +261,7 @@ export class FitKernel {
     let left = runPartition(this.memory.kernel, d, f, buf, start, mid, cut, nanCode, start, p, false);
     if (parts > 1) {
       this.team!.wait();
-      left += new Int32Array(this.memory.memory.buffer, this.helperData[0].result, 1)[0];
+      left += this.scratch(0)[0];
     }
     if (left !== nLeft) throw new Error(`histogram GBM: ${left} rows went left of a split that counted ${nLeft}`);
     return p;
@@ -255,6 +288,9 @@ export class FitKernel {
       codes: this.codes.ptr,
       offsets: this.offsets.ptr,
       rows: this.rows.ptr,
+      nBins: this.layout.nBins,
+      hasMissing: this.layout.hasMissing,
+      countIndex: this.countIndex,
       grads: this.grads[0].ptr,
       hess: this.hess[0].ptr,
       raw: this.raw.ptr,
@@ -274,7 +310,7 @@ export class FitKernel {
         module: kernelModule(),
         memory: mem.memory,
         prob: mem.alloc(8 * this.K),
-        result: mem.alloc(4),
+        scratch: mem.alloc(8 * 8),
       };
       team.share(this.helperData.length, data);
       this.helperData.push(data);
@@ -342,4 +378,25 @@ export function binColumns(memory: KernelMemory, n: number, thresholds: Float64A
     }
   }
   return out.view.slice();
+}
+
+/** A helper's share of a split search: the node from its scratch, the best split back into it. */
+export function runSplit(d: HelperData, hist: number, fa: number, fb: number): void {
+  const { buffer } = d.memory;
+  const scratch = new Float64Array(buffer, d.scratch, 8);
+  const offsets = new Int32Array(buffer, d.offsets, d.nF + 1);
+  const node: SplitNode = { n: scratch[0], sumG: scratch[1], sumH: scratch[2], l2: scratch[3], minSamplesLeaf: scratch[4] };
+  const out: Split = { gain: -Infinity, feature: -1, bin: 0, missingLeft: false, gl: 0, hl: 0, nl: 0 };
+  bestSplit(new Float64Array(buffer, hist, offsets[d.nF]), { offsets, nBins: d.nBins, hasMissing: d.hasMissing, countIndex: d.countIndex }, node, fa, fb, out);
+  scratch.set([out.gain, out.feature, out.bin, out.missingLeft ? 1 : 0, out.gl, out.hl, out.nl]);
+}
+
+function readSplit(v: Float64Array, out: Split): void {
+  out.gain = v[0];
+  out.feature = v[1];
+  out.bin = v[2];
+  out.missingLeft = v[3] === 1;
+  out.gl = v[4];
+  out.hl = v[5];
+  out.nl = v[6];
 }
