@@ -173,7 +173,7 @@ export class FitKernel {
     const team = parts > 1 ? this.helpers(parts - 1) : null;
     for (let i = 1; i < parts; i++) team!.start(i - 1, [Job.Gradients, loss, Math.min(this.n, i * chunk), Math.min(this.n, (i + 1) * chunk)]);
     runGradients(this.memory.kernel, this.arrays, this.prob.ptr, loss, 0, Math.min(this.n, chunk));
-    team?.wait();
+    team?.wait(this.runHere);
   }
 
   /** The tree (gradient array) the next histograms are for. */
@@ -218,7 +218,7 @@ export class FitKernel {
       team!.start(i - 1, [Job.Histogram, this.k, start, end, indirect ? 1 : 0, counts ? 1 : 0, hist.ptr / 8, from(i), from(i + 1), buf]);
     }
     runHistogram(this.memory.kernel, this.arrays, this.k, indirect, start, end, hist.ptr, counts, 0, from(1), buf);
-    team?.wait();
+    team?.wait(this.runHere);
   }
 
   /** dst -= src (the histogram subtraction trick: a sibling from its parent). */
@@ -235,7 +235,7 @@ export class FitKernel {
     this.scratch(0).set([node.n, node.sumG, node.sumH, node.l2, node.minSamplesLeaf]);
     team.start(0, [Job.Split, hist.ptr / 8, this.splitAt, this.nF]);
     bestSplit(hist.view, layout, node, 0, this.splitAt, out);
-    team.wait();
+    team.wait(this.runHere);
     const theirs = this.scratch(0);
     // Their features come after ours: only a strictly better gain replaces ours, as in one pass.
     if (theirs[0] > out.gain) readSplit(theirs, out);
@@ -260,7 +260,7 @@ export class FitKernel {
     if (parts > 1) this.helpers(1).start(0, [Job.Partition, f, buf, mid, end, cut, nanCode, p, end, 1]);
     let left = runPartition(this.memory.kernel, d, f, buf, start, mid, cut, nanCode, start, p, false);
     if (parts > 1) {
-      this.team!.wait();
+      this.team!.wait(this.runHere);
       left += this.scratch(0)[0];
     }
     if (left !== nLeft) throw new Error(`histogram GBM: ${left} rows went left of a split that counted ${nLeft}`);
@@ -298,6 +298,9 @@ export class FitKernel {
       w: this.w.ptr,
     };
   }
+
+  /** Runs helper i's job on this thread (see Team.wait). */
+  private readonly runHere = (i: number, args: Int32Array): void => runJob(this.memory.kernel, this.helperData[i], args);
 
   /** The team with at least m helpers holding this fit's data. */
   private helpers(m: number): Team {
@@ -361,10 +364,12 @@ export function binColumns(memory: KernelMemory, n: number, thresholds: Float64A
   const ts = [memory.f64(256), memory.f64(256)];
   const out = memory.u8(n * nF);
   let team: Team | null = null;
+  const data: BinData = { module: kernelModule(), memory: memory.memory };
+  const runHere = (_: number, args: Int32Array): void => runJob(memory.kernel, data, args);
   if (n >= PARALLEL_MIN_ROWS && nF > 1 && fitThreads() > 1) {
     team = teamFor(HELPER_SCRIPT);
     team.grow(1);
-    team.share(0, { module: kernelModule(), memory: memory.memory } satisfies BinData);
+    team.share(0, data);
   }
   for (let f = 0; f < nF; f++) {
     const slot = f % 2;
@@ -374,10 +379,38 @@ export function binColumns(memory: KernelMemory, n: number, thresholds: Float64A
     if (team !== null && slot === 0 && f + 1 < nF) team.start(0, [Job.Bin, ...args]);
     else {
       memory.kernel.binValues(8 * args[0], n, 8 * args[2], args[3], args[4]);
-      if (team !== null && slot === 1) team.wait();
+      if (team !== null && slot === 1) team.wait(runHere);
     }
   }
   return out.view.slice();
+}
+
+/**
+ * Runs a job of helper data's thread: on the helper (./helper.ts), or on the fitting thread when the
+ * helper had not taken it yet (Team.wait); results go to the helper's scratch either way.
+ */
+export function runJob(kernel: Kernel, data: HelperData | BinData, args: Int32Array): void {
+  // Every job but Bin comes with a fit's data.
+  const d = data as HelperData;
+  switch (args[0] as Job) {
+    case Job.Histogram:
+      runHistogram(kernel, d, args[1], args[4] === 1, args[2], args[3], 8 * args[6], args[5] === 1, args[7], args[8], args[9]);
+      break;
+    case Job.Partition:
+      new Float64Array(d.memory.buffer, d.scratch, 1)[0] = runPartition(kernel, d, args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9] === 1);
+      break;
+    case Job.Bin:
+      kernel.binValues(8 * args[1], args[2], 8 * args[3], args[4], args[5]);
+      break;
+    case Job.Split:
+      runSplit(d, 8 * args[1], args[2], args[3]);
+      break;
+    case Job.Gradients:
+      runGradients(kernel, d, d.prob, args[1], args[2], args[3]);
+      break;
+    default:
+      throw new Error(`unknown job ${args[0]}`);
+  }
 }
 
 /** A helper's share of a split search: the node from its scratch, the best split back into it. */
