@@ -20,11 +20,12 @@
 import * as path from 'path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker, workerData } from 'worker_threads';
 
-/** Control block per helper: [state (1 = job posted, not taken), jobs done, failed, args...]. */
+/** Control block per helper: [state (1 = job posted, not taken), jobs done, failed, data shared, args...]. */
 const STATE = 0;
 const DONE = 1;
 const FAILED = 2;
-const ARGS = 3;
+const SHARED = 3;
+const ARGS = 4;
 const MAX_ARGS = 13;
 const WAIT_MS = 1000;
 /**
@@ -102,7 +103,9 @@ export class Team {
 
   /** Sends helper i its data for the next jobs (SharedArrayBuffer views are shared, not copied). */
   share(i: number, data: unknown): void {
-    this.helpers[i].port.postMessage(data);
+    const h = this.helpers[i];
+    h.port.postMessage(data);
+    Atomics.add(h.ctrl, SHARED, 1);
   }
 
   /** Starts a job with integer args on helper i (`wait` waits for it). */
@@ -164,17 +167,24 @@ export function teamFor(script: string): Team {
 
 /**
  * The helper side (call from the helper script): waits for jobs and runs `job(data, args)` on the
- * latest data shared with it.
+ * latest data shared with it: every message shared before the job, which it waits for if it has not
+ * arrived yet (a job on an earlier fit's data would read that fit's arrays).
  */
 export function serveTeam<T>(job: (data: T, args: Int32Array) => void): void {
   const { teamPort, teamCtrl } = workerData as { teamPort: MessagePort; teamCtrl: Int32Array };
   const ctrl = teamCtrl;
   let data: T | undefined;
+  let received = 0;
   for (;;) {
     spinWhile(ctrl, STATE, 0);
     // Taken unless the fitting thread took it first (Team.wait).
     if (Atomics.wait(ctrl, STATE, 0, WAIT_MS) === 'timed-out' || Atomics.compareExchange(ctrl, STATE, 1, 0) !== 1) continue;
-    for (let m = receiveMessageOnPort(teamPort); m !== undefined; m = receiveMessageOnPort(teamPort)) data = m.message as T;
+    while (received < Atomics.load(ctrl, SHARED)) {
+      const m = receiveMessageOnPort(teamPort);
+      if (m === undefined) continue;
+      data = m.message as T;
+      received++;
+    }
     try {
       if (data === undefined) throw new Error('team job before any shared data');
       job(data, ctrl.subarray(ARGS));
