@@ -1,10 +1,13 @@
 /**
  * The arrays of one histogram GBM fit in its kernel memory (./kernel.ts) and the steps of boosting
- * run on them: gradients, histograms, partitions and leaf updates. Gradients and histograms run on
- * the fitting thread, or, when they are large and fitThreads() allows, split over it and helper
+ * run on them: gradients, histograms, split search, partitions and leaf updates. A step runs on the
+ * fitting thread, or, when it is large enough and fitThreads() allows, split over it and helper
  * threads (../../parallel/team.ts, ./helper.ts), which work on the same shared memory: gradients in
  * row chunks, histograms in feature blocks (each thread fills its features' bins of the one
- * histogram: nothing to merge, where row chunks cost a per-thread histogram to clear and add up).
+ * histogram: nothing to merge, where row chunks cost a per-thread histogram to clear and add up),
+ * split search in two halves of the bins, partitions of large nodes in two halves of the rows, and
+ * binning (binColumns) every other feature. A job no helper has taken when the fitting thread waits
+ * runs on the fitting thread (runJob), with the same result.
  *
  * Layout: bin codes column-major over the n training rows (codes[f * n + i]); a histogram holds
  * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
