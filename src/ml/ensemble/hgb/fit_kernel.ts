@@ -88,6 +88,11 @@ type Kernel = KernelMemory['kernel'];
 const PARALLEL_MIN_WORK = 1 << 17;
 /** Below this many rows gradients are computed, and a node partitioned, on the fitting thread alone. */
 const PARALLEL_MIN_ROWS = 1 << 15;
+/**
+ * Below this many bins (all features) a split search runs on the fitting thread alone: a small
+ * data set's few bins take less time to search than a hand-off (and the helper's polling after it).
+ */
+const PARALLEL_MIN_BINS = 2048;
 
 const HELPER_SCRIPT = path.join(__dirname, `helper${path.extname(__filename)}`);
 
@@ -232,7 +237,7 @@ export class FitKernel {
   /** Sets out to the node's best split (./split.ts), half the features on a helper when one is free. */
   split(hist: Histogram, node: SplitNode, out: Split): void {
     const { layout } = this;
-    const parts = Math.min(2, this.parts(this.nF >= 2));
+    const parts = Math.min(2, this.parts(this.nF >= 2 && this.histLength / 3 >= PARALLEL_MIN_BINS));
     if (parts === 1) return bestSplit(hist.view, layout, node, 0, this.nF, out);
     const team = this.helpers(1);
     this.scratch(0).set([node.n, node.sumG, node.sumH, node.l2, node.minSamplesLeaf]);
