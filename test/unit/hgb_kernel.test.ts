@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { FitKernel } from '../../src/ml/ensemble/hgb/fit_kernel';
 import { KernelMemory } from '../../src/ml/ensemble/hgb/kernel';
 import { Random } from '../../src/ml/random';
 
@@ -134,6 +135,74 @@ test('histogram sums (g, h, 1) per bin, directly and through positions, or (g, h
     }
     expect(Array.from(hist.view)).toEqual(Array.from(expected));
   }
+});
+
+test('histogramRows on transposed codes adds the same sums as histogram, for a range of features', () => {
+  const rng = new Random(6);
+  const n = 157;
+  const nF = 11; // passes over four codes and single ones
+  const nBins = Array.from({ length: nF }, () => 2 + rng.int(250));
+  const offsets = memory.i32(nF + 1);
+  for (let f = 0; f < nF; f++) offsets.view[f + 1] = offsets.view[f] + 3 * (nBins[f] + 1);
+  const codes = memory.u8(n * nF);
+  for (let f = 0; f < nF; f++) for (let i = 0; i < n; i++) codes.view[f * n + i] = rng.int(nBins[f] + 1);
+  const rowCodes = memory.u8(n * nF);
+  memory.kernel.transposeCodes(codes.ptr, n, nF, rowCodes.ptr);
+  for (let i = 0; i < n; i++) for (let f = 0; f < nF; f++) expect(rowCodes.view[i * nF + f]).toBe(codes.view[f * n + i]);
+  const g = memory.f32(n);
+  const h = memory.f32(n);
+  for (let i = 0; i < n; i++) {
+    g.view[i] = rng.normal();
+    h.view[i] = rng.random();
+  }
+  const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
+  const rows = memory.u32(positions.length);
+  rows.view.set(positions);
+  const length = offsets.view[nF];
+  for (const [fa, fb, counts] of [[0, nF, 1], [2, 9, 1], [5, 6, 0], [3, 10, 0]]) {
+    const byRows = memory.f64(length);
+    memory.kernel.histogramRows(rowCodes.ptr, nF, fa, fb, offsets.ptr, rows.ptr, 4, positions.length, g.ptr, h.ptr, byRows.ptr, counts);
+    const byColumns = memory.f64(length);
+    memory.kernel.histogram(codes.ptr + fa * n, n, fb - fa, offsets.ptr + 4 * fa, rows.ptr, 1, 4, positions.length, g.ptr, h.ptr, byColumns.ptr, counts);
+    expect(byRows.view.subarray(0, offsets.view[fa]).every((v) => v === 0)).toBe(true);
+    expect(byRows.view.subarray(offsets.view[fb]).every((v) => v === 0)).toBe(true);
+    expect(byRows.view.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(byRows.view)).toEqual(Array.from(byColumns.view));
+  }
+});
+
+test('a fit histograms a node with a small share of the rows from row-major codes, to the same sums', () => {
+  const rng = new Random(8);
+  const n = 4000;
+  const nF = 6;
+  const nBins = Int32Array.from({ length: nF }, (_, f) => 10 + 40 * f);
+  const codes = Uint8Array.from({ length: n * nF }, (_, k) => rng.int(nBins[Math.floor(k / n)]));
+  const binned = { codes, nBins, hasMissing: new Uint8Array(nF) };
+  // Every 50th row: 80 rows, 1/50 of them, below the share that takes the row-major path.
+  const node = Uint32Array.from({ length: n / 50 }, (_, i) => 50 * i + (i % 7));
+  const histogramOf = (rowMajorMinBytes: number): Float64Array => {
+    FitKernel.rowMajorMinBytes = rowMajorMinBytes;
+    const fitMemory = KernelMemory.acquire();
+    try {
+      const fit = new FitKernel(fitMemory, binned, n, 1, 1);
+      fit.rows.view.set(node);
+      for (let i = 0; i < n; i++) {
+        fit.grads[0].view[i] = Math.sin(i);
+        fit.hess[0].view[i] = 1 + Math.cos(i) ** 2;
+      }
+      const hist = fit.allocate();
+      fit.build(0, node.length, 0, hist);
+      return hist.view.slice();
+    } finally {
+      fitMemory.release();
+      FitKernel.rowMajorMinBytes = 1 << 20;
+    }
+  };
+  const rowMajor = histogramOf(0);
+  expect(rowMajor).toEqual(histogramOf(Infinity));
+  let count = 0;
+  for (let k = 2; k < rowMajor.length; k += 3) count += rowMajor[k];
+  expect(count).toBe(nF * node.length);
 });
 
 test('subtract covers odd lengths', () => {

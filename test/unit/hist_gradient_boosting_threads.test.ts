@@ -5,6 +5,7 @@
  * one thread in row order, so not even rounding differs).
  */
 import { HistGradientBoostingClassifier, HistGradientBoostingRegressor } from '../../src/ml/ensemble';
+import { FitKernel } from '../../src/ml/ensemble/hgb/fit_kernel';
 import { createEstimator } from '../../src/ml/estimators';
 import { crossValidate } from '../../src/ml/model_selection';
 import { EvaluationPool, setFitThreads } from '../../src/ml/parallel';
@@ -43,6 +44,24 @@ test.each([['classification'], ['regression']] as const)('%s: 2 threads grow the
     return model instanceof HistGradientBoostingClassifier ? model.predictProba(data, test) : model.predict(data, test);
   };
   expect(fit(2)).toEqual(fit(1));
+});
+
+test('row-major codes for small nodes (kept for large data) grow the same trees, on 1 and 2 threads', () => {
+  const data = synthetic('classification');
+  const fit = (threads: number, rowMajorMinBytes: number): Float64Array => {
+    setFitThreads(threads);
+    FitKernel.rowMajorMinBytes = rowMajorMinBytes;
+    try {
+      const model = new HistGradientBoostingClassifier({ max_iter: 5, max_leaf_nodes: 63, early_stopping: false });
+      model.fit(data, rows(0, 60000));
+      return model.predictProba(data, rows(60000, 80000));
+    } finally {
+      FitKernel.rowMajorMinBytes = 1 << 20;
+    }
+  };
+  const columnMajor = fit(1, Infinity);
+  expect(fit(1, 0)).toEqual(columnMajor);
+  expect(fit(2, 0)).toEqual(columnMajor);
 });
 
 test('in the pool, folds that run with idle threads score like a sequential cross-validation', async () => {

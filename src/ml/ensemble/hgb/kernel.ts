@@ -15,6 +15,8 @@ import * as path from 'path';
 export interface KernelExports {
   heapBase(): number;
   histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, g: number, h: number, hist: number, counts: number): void;
+  histogramRows(rowCodes: number, nF: number, fa: number, fb: number, offsets: number, rows: number, start: number, end: number, g: number, h: number, hist: number, counts: number): number;
+  transposeCodes(codes: number, n: number, nF: number, out: number): void;
   partition(column: number, src: number, dst: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: number): number;
   subtract(dst: number, src: number, len: number): void;
   sortValues(x: number, n: number, tmp: number, counts: number): void;

@@ -72,6 +72,58 @@ export function histogram(
   }
 }
 
+/**
+ * As histogram over positions rows[start, end), from row-major codes (rowCodes[r * nF + f]) and for
+ * features [fa, fb) only. A node holding a small share of the rows has them scattered: column-major,
+ * each row costs a cache line (and a page) per feature; row-major, one for all its features.
+ * Rows go in blocks: a short loop first touches the block's codes and gradients, so that their cache
+ * misses overlap (the long loop over a row's features leaves the processor too few rows ahead to
+ * overlap them, which made a row a full memory latency); then the block is added from the cache.
+ * Returns what the touches read (meaningless; returned so that no compiler drops them).
+ */
+export function histogramRows(
+  rowCodes: usize, nF: u32, fa: u32, fb: u32, offsets: usize,
+  rows: usize, start: u32, end: u32, g: usize, h: usize, hist: usize, counts: bool,
+): u32 {
+  let touched: u32 = 0;
+  for (let b = start; b < end; b += ROW_BLOCK) {
+    const blockEnd = min(b + ROW_BLOCK, end);
+    for (let i = b; i < blockEnd; i++) {
+      const r = <usize>load<u32>(rows + (<usize>i << 2));
+      const c = rowCodes + r * <usize>nF;
+      touched ^= <u32>load<u8>(c + fa) ^ <u32>load<u8>(c + fb - 1) ^ load<u32>(g + (r << 2)) ^ load<u32>(h + (r << 2));
+    }
+    for (let i = b; i < blockEnd; i++) {
+      const r = <usize>load<u32>(rows + (<usize>i << 2));
+      const gh = f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
+      const c = rowCodes + r * <usize>nF;
+      let f = fa;
+      // Four codes in one load.
+      for (; f + 4 <= fb; f += 4) {
+        const q = load<u32>(c + f);
+        const o = offsets + (<usize>f << 2);
+        addToBin(hist + (<usize>load<i32>(o) << 3) + <usize>(q & 0xff) * 24, gh, counts);
+        addToBin(hist + (<usize>load<i32>(o, 4) << 3) + <usize>((q >> 8) & 0xff) * 24, gh, counts);
+        addToBin(hist + (<usize>load<i32>(o, 8) << 3) + <usize>((q >> 16) & 0xff) * 24, gh, counts);
+        addToBin(hist + (<usize>load<i32>(o, 12) << 3) + <usize>(q >> 24) * 24, gh, counts);
+      }
+      for (; f < fb; f++) addToBin(hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3) + <usize>load<u8>(c + f) * 24, gh, counts);
+    }
+  }
+  return touched;
+}
+
+/** Rows per block of histogramRows: their codes and gradients fit in the first-level cache. */
+const ROW_BLOCK: u32 = 32;
+
+/** out[r * nF + f] = codes[f * n + r]: column-major codes made row-major (for histogramRows). */
+export function transposeCodes(codes: usize, n: u32, nF: u32, out: usize): void {
+  for (let f: u32 = 0; f < nF; f++) {
+    const c = codes + <usize>f * n;
+    for (let r: u32 = 0; r < n; r++) store<u8>(out + <usize>r * nF + f, load<u8>(c + r));
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function addToBin(k: usize, gh: v128, counts: bool): void {
