@@ -24,18 +24,19 @@ test('each suggestion is the sampler on every closed trial, across continue-as-n
   const seed = 11;
   const nIter = 40;
   const client = new TuningClient(h.baseUrl, h.token);
-  const study = await client.createStudy({ name: 'sampling', tuning_method: 'bayesian', param_distributions: space, n_iter: nIter, seed, trial_timeout_seconds: 2 });
+  const study = await client.createStudy({ name: 'sampling', tuning_method: 'bayesian', param_distributions: space, n_iter: nIter, seed, trial_timeout_seconds: 6 });
   const score = (params: Record<string, unknown>) => -(((params.x as number) - 1) ** 2) - (params.depth as number) / 4 + (params.kind === 'b' ? 1 : 0);
 
   // One client, one trial at a time: nothing is pending when a trial is suggested. The study looks
-  // at its history on a clock tick (0.5 s with this timeout), so the client takes its time.
+  // at its history on a clock tick (1.5 s with this timeout), so the client takes its time; the
+  // timeout leaves room for a loaded machine (at 2 s, a CI run once saw a trial failed as stale).
   const told: SamplerTrial[] = [];
   let next = await study.ask(1, 'only');
   while (!next.done) {
     const [trial] = next.trials;
     const expected = createSampler('bayesian', { seed }).suggest(space, told, [], 1, trial.number)[0];
     expect({ number: trial.number, params: trial.params }).toEqual({ number: told.length, params: expected });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const value = score(trial.params);
     told.push({ number: trial.number, params: trial.params, state: 'COMPLETE', value, intermediateValues: [value] });
     next = await study.tellAndAsk(trial, { value }, 'only');
