@@ -1,7 +1,7 @@
 /**
  * One histogram GBM fit at real size against scikit-learn and XGBoost:
- * `npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--threads T] [--reference run|skip]`
- * (`npm run bench:hgb`; defaults: 1,000,000 rows, 20 features, 2 threads).
+ * `npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--threads T] [--repeat R] [--reference run|skip]`
+ * (`npm run bench:hgb`; defaults: 1,000,000 rows, 20 features, 2 threads, 3 repeats).
  *
  * Data: make_classification (binary, random_state=0), written once by bench/hgb_reference.py to
  * $BENCH_DATA as column-major float64. Each size: HistGradientBoostingClassifier with 100
@@ -9,9 +9,10 @@
  * the rows and scored (accuracy) on the last third, after a warm-up fit of the same model on up to
  * 20,000 rows. Ours runs in this process with T threads (setFitThreads: binning, histograms over
  * feature blocks, partitions and split search shared with helper threads), then scikit-learn 1.2
- * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run. Prints wall
- * seconds, CPU seconds (all threads), accuracy, and the wall-time ratios reference / ours (above 1:
- * ours faster). Wall times on a shared machine are noisy: compare ratios within one run.
+ * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run. Each side fits R
+ * times and keeps the fit of median wall time: prints its wall seconds, CPU seconds (all threads),
+ * accuracy, and the wall-time ratios reference / ours (above 1: ours faster). Wall times on a shared
+ * machine are noisy: compare ratios within one run.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -24,7 +25,7 @@ import type { Dataset } from '../src/ml/types';
 
 const DATA_DIR = process.env.BENCH_DATA ?? path.join(os.homedir(), '.cache', 'tuning-service', 'bench-data');
 const PYTHON = '/usr/bin/python3';
-const USAGE = 'Usage: npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--threads T] [--reference run|skip]';
+const USAGE = 'Usage: npx tsx bench/hgb.ts [--rows N[,N...]] [--features D] [--threads T] [--repeat R] [--reference run|skip]';
 
 interface Timing {
   seconds: number;
@@ -33,8 +34,16 @@ interface Timing {
   accuracy: number;
 }
 
-function parseArgs(argv: string[]): { rows: number[]; features: number; threads: number; reference: boolean } {
-  const out = { rows: [1_000_000], features: 20, threads: 2, reference: true };
+interface Args {
+  rows: number[];
+  features: number;
+  threads: number;
+  repeat: number;
+  reference: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { rows: [1_000_000], features: 20, threads: 2, repeat: 3, reference: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = (): string => inline ?? argv[++i] ?? '';
@@ -44,19 +53,20 @@ function parseArgs(argv: string[]): { rows: number[]; features: number; threads:
     } else if (flag === '--rows') out.rows = value().split(',').map(Number);
     else if (flag === '--features') out.features = Number(value());
     else if (flag === '--threads') out.threads = Number(value());
+    else if (flag === '--repeat') out.repeat = Number(value());
     else if (flag === '--reference') out.reference = value() !== 'skip';
     else throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
   }
   const positive = (x: number): boolean => Number.isInteger(x) && x >= 1;
-  if (!out.rows.every((r) => positive(r) && r >= 3) || !positive(out.features) || !positive(out.threads)) {
-    throw new Error(`--rows, --features and --threads take positive integers\n${USAGE}`);
+  if (!out.rows.every((r) => positive(r) && r >= 3) || !positive(out.features) || !positive(out.threads) || !positive(out.repeat)) {
+    throw new Error(`--rows, --features, --threads and --repeat take positive integers\n${USAGE}`);
   }
   return out;
 }
 
-function reference(rows: number, features: number, threads: number, run: boolean): Record<string, Timing> {
+function reference(rows: number, features: number, threads: number, repeat: number, run: boolean): Record<string, Timing> {
   // With run false it only writes the data set (no fits): hgb_reference.py needs both when run.
-  const args = [path.join(__dirname, 'hgb_reference.py'), DATA_DIR, String(rows), String(features), String(threads)];
+  const args = [path.join(__dirname, 'hgb_reference.py'), DATA_DIR, String(rows), String(features), String(threads), String(repeat)];
   if (!run) args.push('--data-only');
   const out = execFileSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, Timing>;
@@ -74,7 +84,7 @@ function load(rows: number, features: number): Dataset {
   return { nSamples: rows, nFeatures: features, featureNames, X, y, task: 'classification', classes: ['0', '1'] };
 }
 
-function ours(data: Dataset, threads: number): Timing {
+function ours(data: Dataset, threads: number, repeat: number): Timing {
   const n = Math.floor((data.nSamples * 2) / 3);
   const train = Uint32Array.from({ length: n }, (_, i) => i);
   const test = Uint32Array.from({ length: data.nSamples - n }, (_, i) => n + i);
@@ -83,16 +93,20 @@ function ours(data: Dataset, threads: number): Timing {
   // Warm-up (compiled code, the fit's helper threads), as a long-running worker has done before; one
   // row fewer than the timed fit at most, so that the timed fit bins its rows again.
   new HistGradientBoostingClassifier(params).fit(data, train.subarray(0, Math.min(n, 20_000) - 1));
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  const model = new HistGradientBoostingClassifier(params);
-  model.fit(data, train);
-  const seconds = (performance.now() - start) / 1000;
-  const used = process.cpuUsage(cpu);
-  const pred = model.predict(data, test);
-  let correct = 0;
-  for (let i = 0; i < test.length; i++) if (pred[i] === data.y[test[i]]) correct++;
-  return { seconds, cpu_seconds: (used.user + used.system) / 1e6, accuracy: correct / test.length };
+  const timings: Timing[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const start = performance.now();
+    const cpu = process.cpuUsage();
+    const model = new HistGradientBoostingClassifier(params);
+    model.fit(data, train);
+    const seconds = (performance.now() - start) / 1000;
+    const used = process.cpuUsage(cpu);
+    const pred = model.predict(data, test);
+    let correct = 0;
+    for (let i = 0; i < test.length; i++) if (pred[i] === data.y[test[i]]) correct++;
+    timings.push({ seconds, cpu_seconds: (used.user + used.system) / 1e6, accuracy: correct / test.length });
+  }
+  return timings.sort((a, b) => a.seconds - b.seconds)[(repeat - 1) >> 1];
 }
 
 function main(): void {
@@ -102,10 +116,10 @@ function main(): void {
     ['rows', 'ours (s)', 'sklearn (s)', 'xgboost (s)', 'sklearn/ours', 'xgboost/ours', 'ours cpu', 'sklearn cpu', 'xgboost cpu', 'our acc', 'sklearn acc', 'xgboost acc'],
   ];
   for (const rows of args.rows) {
-    reference(rows, args.features, args.threads, false);
-    const mine = ours(load(rows, args.features), args.threads);
+    reference(rows, args.features, args.threads, args.repeat, false);
+    const mine = ours(load(rows, args.features), args.threads, args.repeat);
     console.error(`${rows} rows: ours ${mine.seconds.toFixed(2)} s, accuracy ${mine.accuracy.toFixed(4)}`);
-    const ref = args.reference ? reference(rows, args.features, args.threads, true) : {};
+    const ref = args.reference ? reference(rows, args.features, args.threads, args.repeat, true) : {};
     const sk = ref.sklearn;
     const xgb = ref.xgboost;
     const f = (x: number | undefined, d: number): string => (x === undefined ? '-' : x.toFixed(d));
@@ -118,7 +132,7 @@ function main(): void {
   }
   const widths = lines[0].map((_, j) => Math.max(...lines.map((l) => l[j].length)));
   for (const l of lines) console.log(l.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '));
-  console.log(`${args.features} features, ${args.threads} threads each, 100 iterations on 2/3 of the rows; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`${args.features} features, ${args.threads} threads each, 100 iterations on 2/3 of the rows, median of ${args.repeat} fits; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
 }
 
 main();
