@@ -181,6 +181,7 @@ test('a fit histograms a node with a small share of the rows from row-major code
   // Every 50th row: 80 rows, 1/50 of them, below the share that takes the row-major path.
   const node = Uint32Array.from({ length: n / 50 }, (_, i) => 50 * i + (i % 7));
   const histogramOf = (rowMajorMinBytes: number): Float64Array => {
+    const kept = FitKernel.rowMajorMinBytes;
     FitKernel.rowMajorMinBytes = rowMajorMinBytes;
     const fitMemory = KernelMemory.acquire();
     try {
@@ -195,7 +196,7 @@ test('a fit histograms a node with a small share of the rows from row-major code
       return hist.view.slice();
     } finally {
       fitMemory.release();
-      FitKernel.rowMajorMinBytes = 1 << 20;
+      FitKernel.rowMajorMinBytes = kept;
     }
   };
   const rowMajor = histogramOf(0);

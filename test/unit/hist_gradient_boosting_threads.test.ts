@@ -50,13 +50,14 @@ test('row-major codes for small nodes (kept for large data) grow the same trees,
   const data = synthetic('classification');
   const fit = (threads: number, rowMajorMinBytes: number): Float64Array => {
     setFitThreads(threads);
+    const kept = FitKernel.rowMajorMinBytes;
     FitKernel.rowMajorMinBytes = rowMajorMinBytes;
     try {
       const model = new HistGradientBoostingClassifier({ max_iter: 5, max_leaf_nodes: 63, early_stopping: false });
       model.fit(data, rows(0, 60000));
       return model.predictProba(data, rows(60000, 80000));
     } finally {
-      FitKernel.rowMajorMinBytes = 1 << 20;
+      FitKernel.rowMajorMinBytes = kept;
     }
   };
   const columnMajor = fit(1, Infinity);
