@@ -9,10 +9,10 @@
  * the rows and scored (accuracy) on the last third, after a warm-up fit of the same model on up to
  * 20,000 rows. Ours runs in this process with T threads (setFitThreads: binning, histograms over
  * feature blocks, partitions and split search shared with helper threads), then scikit-learn 1.2
- * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run. Each side fits R
- * times and keeps the fit of median wall time: prints its wall seconds, CPU seconds (all threads),
- * accuracy, and the wall-time ratios reference / ours (above 1: ours faster). Wall times on a shared
- * machine are noisy: compare ratios within one run.
+ * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run, R times in turn
+ * (ours, then both references). Prints each side's fit of median wall time: its wall seconds, CPU
+ * seconds (all threads), accuracy, and the wall-time ratios reference / ours (above 1: ours
+ * faster). Wall times on a shared machine are noisy: compare ratios within one run.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -64,9 +64,9 @@ function parseArgs(argv: string[]): Args {
   return out;
 }
 
-function reference(rows: number, features: number, threads: number, repeat: number, run: boolean): Record<string, Timing> {
+function reference(rows: number, features: number, threads: number, run: boolean): Record<string, Timing> {
   // With run false it only writes the data set (no fits): hgb_reference.py needs both when run.
-  const args = [path.join(__dirname, 'hgb_reference.py'), DATA_DIR, String(rows), String(features), String(threads), String(repeat)];
+  const args = [path.join(__dirname, 'hgb_reference.py'), DATA_DIR, String(rows), String(features), String(threads)];
   if (!run) args.push('--data-only');
   const out = execFileSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, Timing>;
@@ -84,7 +84,8 @@ function load(rows: number, features: number): Dataset {
   return { nSamples: rows, nFeatures: features, featureNames, X, y, task: 'classification', classes: ['0', '1'] };
 }
 
-function ours(data: Dataset, threads: number, repeat: number): Timing {
+/** Warms our fit up once and returns one timed fit. */
+function ours(data: Dataset, threads: number): () => Timing {
   const n = Math.floor((data.nSamples * 2) / 3);
   const train = Uint32Array.from({ length: n }, (_, i) => i);
   const test = Uint32Array.from({ length: data.nSamples - n }, (_, i) => n + i);
@@ -93,8 +94,7 @@ function ours(data: Dataset, threads: number, repeat: number): Timing {
   // Warm-up (compiled code, the fit's helper threads), as a long-running worker has done before; one
   // row fewer than the timed fit at most, so that the timed fit bins its rows again.
   new HistGradientBoostingClassifier(params).fit(data, train.subarray(0, Math.min(n, 20_000) - 1));
-  const timings: Timing[] = [];
-  for (let r = 0; r < repeat; r++) {
+  return () => {
     const start = performance.now();
     const cpu = process.cpuUsage();
     const model = new HistGradientBoostingClassifier(params);
@@ -104,9 +104,14 @@ function ours(data: Dataset, threads: number, repeat: number): Timing {
     const pred = model.predict(data, test);
     let correct = 0;
     for (let i = 0; i < test.length; i++) if (pred[i] === data.y[test[i]]) correct++;
-    timings.push({ seconds, cpu_seconds: (used.user + used.system) / 1e6, accuracy: correct / test.length });
-  }
-  return timings.sort((a, b) => a.seconds - b.seconds)[(repeat - 1) >> 1];
+    return { seconds, cpu_seconds: (used.user + used.system) / 1e6, accuracy: correct / test.length };
+  };
+}
+
+/** The timing of median wall time (undefined when there is none). */
+function median(timings: (Timing | undefined)[]): Timing | undefined {
+  const present = timings.filter((t): t is Timing => t !== undefined).sort((a, b) => a.seconds - b.seconds);
+  return present[(present.length - 1) >> 1];
 }
 
 function main(): void {
@@ -116,12 +121,18 @@ function main(): void {
     ['rows', 'ours (s)', 'sklearn (s)', 'xgboost (s)', 'sklearn/ours', 'xgboost/ours', 'ours cpu', 'sklearn cpu', 'xgboost cpu', 'our acc', 'sklearn acc', 'xgboost acc'],
   ];
   for (const rows of args.rows) {
-    reference(rows, args.features, args.threads, args.repeat, false);
-    const mine = ours(load(rows, args.features), args.threads, args.repeat);
-    console.error(`${rows} rows: ours ${mine.seconds.toFixed(2)} s, accuracy ${mine.accuracy.toFixed(4)}`);
-    const ref = args.reference ? reference(rows, args.features, args.threads, args.repeat, true) : {};
-    const sk = ref.sklearn;
-    const xgb = ref.xgboost;
+    reference(rows, args.features, args.threads, false);
+    const fitOurs = ours(load(rows, args.features), args.threads);
+    // Each repeat fits ours, then the references: a drift of the machine's speed meets both sides.
+    const runs: { ours: Timing; sklearn?: Timing; xgboost?: Timing }[] = [];
+    for (let r = 0; r < args.repeat; r++) {
+      const mine = fitOurs();
+      console.error(`${rows} rows: ours ${mine.seconds.toFixed(2)} s, accuracy ${mine.accuracy.toFixed(4)}`);
+      runs.push({ ours: mine, ...(args.reference ? reference(rows, args.features, args.threads, true) : {}) });
+    }
+    const mine = median(runs.map((r) => r.ours))!;
+    const sk = median(runs.map((r) => r.sklearn));
+    const xgb = median(runs.map((r) => r.xgboost));
     const f = (x: number | undefined, d: number): string => (x === undefined ? '-' : x.toFixed(d));
     lines.push([
       String(rows), f(mine.seconds, 2), f(sk?.seconds, 2), f(xgb?.seconds, 2),
