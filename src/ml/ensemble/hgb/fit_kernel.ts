@@ -258,7 +258,7 @@ export class FitKernel {
   /** Adds rows [start, end) (positions in buffer buf unless a Range) to hist, with counts if asked. */
   private accumulate(rows: Rows, start: number, end: number, hist: Histogram, counts: boolean, buf = 0): void {
     const nF = this.nF;
-    const parts = Math.min(nF, this.parts((end - start) * nF >= PARALLEL_MIN_WORK));
+    const parts = Math.min(nF, this.parts(this.histogramShared(end - start)));
     const team = parts > 1 ? this.helpers(parts - 1) : null;
     const from = (i: number): number => Math.round((i * nF) / parts);
     for (let i = 1; i < parts; i++) {
@@ -276,7 +276,7 @@ export class FitKernel {
   /** Sets out to the node's best split (./split.ts), half the features on a helper when one is free. */
   split(hist: Histogram, node: SplitNode, out: Split): void {
     const { layout } = this;
-    const parts = Math.min(2, this.parts(this.nF >= 2 && this.histLength / 3 >= PARALLEL_MIN_BINS && node.n * this.nF >= PARALLEL_MIN_WORK));
+    const parts = Math.min(2, this.parts(this.nF >= 2 && this.histLength / 3 >= PARALLEL_MIN_BINS && this.histogramShared(node.n)));
     if (parts === 1) return bestSplit(hist.view, layout, node, 0, this.nF, out);
     const team = this.helpers(1);
     this.scratch(0).set([node.n, node.sumG, node.sumH, node.l2, node.minSamplesLeaf]);
@@ -317,6 +317,11 @@ export class FitKernel {
   /** raw[rows[q] * K + k] += value for the positions [start, end) of buffer buf (a leaf of tree k). */
   addLeafValue(start: number, end: number, buf: number, k: number, value: number): void {
     this.memory.kernel.addLeafValue(this.raw.ptr, this.rows.ptr + 4 * this.n * buf, start, end, this.K, k, value);
+  }
+
+  /** Whether a histogram of this many rows is built over helpers too (feature blocks), threads allowing. */
+  private histogramShared(rows: number): boolean {
+    return rows * this.nF >= PARALLEL_MIN_WORK;
   }
 
   /** How many threads a step runs on: 1 unless it is large enough (worth) and threads are free. */
