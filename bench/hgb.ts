@@ -126,9 +126,9 @@ function main(): void {
     // Each repeat fits ours, then the references: a drift of the machine's speed meets both sides.
     const runs: { ours: Timing; sklearn?: Timing; xgboost?: Timing }[] = [];
     for (let r = 0; r < args.repeat; r++) {
-      const mine = fitOurs();
-      console.error(`${rows} rows: ours ${mine.seconds.toFixed(2)} s, accuracy ${mine.accuracy.toFixed(4)}`);
-      runs.push({ ours: mine, ...(args.reference ? reference(rows, args.features, args.threads, true) : {}) });
+      const fit = fitOurs();
+      console.error(`${rows} rows: ours ${fit.seconds.toFixed(2)} s, accuracy ${fit.accuracy.toFixed(4)}`);
+      runs.push({ ours: fit, ...(args.reference ? reference(rows, args.features, args.threads, true) : {}) });
     }
     const mine = median(runs.map((r) => r.ours))!;
     const sk = median(runs.map((r) => r.sklearn));
