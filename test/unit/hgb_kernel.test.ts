@@ -68,16 +68,21 @@ test('sortValues orders as Float64Array.prototype.sort (-0 before +0, infinities
   }
 });
 
-test('partition is stable, sends the cut, and NaN when asked, left; two halves (forward, backward) meet', () => {
+test('partition is stable, sends the cut, and NaN when asked, left; two halves (forward, backward) meet; pairs go along', () => {
   const rng = new Random(3);
   const n = 1000;
   const column = memory.u8(n);
   for (let i = 0; i < n; i++) column.view[i] = rng.int(12);
   const src = memory.u32(n);
   const dst = memory.u32(n);
+  // Position q's pair is (its row, -its row): where a position lands, its pair must land.
+  const ghSrc = memory.f32(2 * n);
+  const ghDst = memory.f32(2 * n);
+  const pairsOf = (rows: number[]): number[] => rows.flatMap((r) => [r, -r]);
   for (const nanCode of [-1, 11]) {
     const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
     src.view.set(positions);
+    ghSrc.view.set(pairsOf(positions));
     const start = 10;
     const end = positions.length - 5;
     const middle = positions.slice(start, end);
@@ -86,17 +91,22 @@ test('partition is stable, sends the cut, and NaN when asked, left; two halves (
     const p = start + middle.filter(goesLeft).length;
     // One pass forward.
     dst.view.fill(0);
-    expect(memory.kernel.partition(column.ptr, src.ptr, dst.ptr, start, end, 4, nanCode, start, p, 0)).toBe(p - start);
+    ghDst.view.fill(0);
+    expect(memory.kernel.partition(column.ptr, src.ptr, dst.ptr, ghSrc.ptr, ghDst.ptr, start, end, 4, nanCode, start, p, 0)).toBe(p - start);
     expect(Array.from(dst.view.subarray(start, end))).toEqual(expected);
+    expect(Array.from(ghDst.view.subarray(2 * start, 2 * end))).toEqual(pairsOf(expected));
     // The same node in two halves, the second backward from the ends.
     dst.view.fill(0);
+    ghDst.view.fill(0);
     const mid = start + 301;
-    const a = memory.kernel.partition(column.ptr, src.ptr, dst.ptr, start, mid, 4, nanCode, start, p, 0);
-    const b = memory.kernel.partition(column.ptr, src.ptr, dst.ptr, mid, end, 4, nanCode, p, end, 1);
+    const a = memory.kernel.partition(column.ptr, src.ptr, dst.ptr, ghSrc.ptr, ghDst.ptr, start, mid, 4, nanCode, start, p, 0);
+    const b = memory.kernel.partition(column.ptr, src.ptr, dst.ptr, ghSrc.ptr, ghDst.ptr, mid, end, 4, nanCode, p, end, 1);
     expect(a + b).toBe(p - start);
     expect(Array.from(dst.view.subarray(start, end))).toEqual(expected);
+    expect(Array.from(ghDst.view.subarray(2 * start, 2 * end))).toEqual(pairsOf(expected));
     expect(dst.view[start - 1]).toBe(0);
     expect(dst.view[end]).toBe(0);
+    expect(ghDst.view[2 * end]).toBe(0);
   }
 });
 
@@ -109,11 +119,11 @@ test('histogram sums (g, h, 1) per bin, directly and through positions, or (g, h
   for (let f = 0; f < nF; f++) offsets.view[f + 1] = offsets.view[f] + 3 * (nBins[f] + 1);
   const codes = memory.u8(n * nF);
   for (let f = 0; f < nF; f++) for (let i = 0; i < n; i++) codes.view[f * n + i] = rng.int(nBins[f] + 1);
-  const g = memory.f32(n);
-  const h = memory.f32(n);
-  for (let i = 0; i < n; i++) {
-    g.view[i] = rng.normal();
-    h.view[i] = rng.random();
+  // (g, h) of position i at 2 i, 2 i + 1.
+  const gh = memory.f32(2 * n);
+  for (let i = 0; i < 2 * n; i += 2) {
+    gh.view[i] = rng.normal();
+    gh.view[i + 1] = rng.random();
   }
   const rows = memory.u32(n);
   const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 !== 1);
@@ -122,14 +132,14 @@ test('histogram sums (g, h, 1) per bin, directly and through positions, or (g, h
   const cases = [[0, 7, 180, 1], [1, 3, positions.length, 1], [0, 0, n, 0]] as const;
   for (const [indirect, start, end, counts] of cases) {
     const hist = memory.f64(length);
-    memory.kernel.histogram(codes.ptr, n, nF, offsets.ptr, rows.ptr, indirect, start, end, g.ptr, h.ptr, hist.ptr, counts);
+    memory.kernel.histogram(codes.ptr, n, nF, offsets.ptr, rows.ptr, indirect, start, end, gh.ptr, hist.ptr, counts);
     const expected = new Float64Array(length);
     for (let i = start; i < end; i++) {
       const r = indirect ? positions[i] : i;
       for (let f = 0; f < nF; f++) {
         const k = offsets.view[f] + 3 * codes.view[f * n + r];
-        expected[k] += g.view[r];
-        expected[k + 1] += h.view[r];
+        expected[k] += gh.view[2 * i];
+        expected[k + 1] += gh.view[2 * i + 1];
         expected[k + 2] += counts;
       }
     }
@@ -149,11 +159,10 @@ test('histogramRows on transposed codes adds the same sums as histogram, for a r
   const rowCodes = memory.u8(n * nF);
   memory.kernel.transposeCodes(codes.ptr, n, nF, rowCodes.ptr);
   for (let i = 0; i < n; i++) for (let f = 0; f < nF; f++) expect(rowCodes.view[i * nF + f]).toBe(codes.view[f * n + i]);
-  const g = memory.f32(n);
-  const h = memory.f32(n);
-  for (let i = 0; i < n; i++) {
-    g.view[i] = rng.normal();
-    h.view[i] = rng.random();
+  const gh = memory.f32(2 * n);
+  for (let i = 0; i < 2 * n; i += 2) {
+    gh.view[i] = rng.normal();
+    gh.view[i + 1] = rng.random();
   }
   const positions = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0);
   const rows = memory.u32(positions.length);
@@ -161,9 +170,9 @@ test('histogramRows on transposed codes adds the same sums as histogram, for a r
   const length = offsets.view[nF];
   for (const [fa, fb, counts] of [[0, nF, 1], [2, 9, 1], [5, 6, 0], [3, 10, 0]]) {
     const byRows = memory.f64(length);
-    memory.kernel.histogramRows(rowCodes.ptr, nF, fa, fb, offsets.ptr, rows.ptr, 4, positions.length, g.ptr, h.ptr, byRows.ptr, counts);
+    memory.kernel.histogramRows(rowCodes.ptr, nF, fa, fb, offsets.ptr, rows.ptr, 4, positions.length, gh.ptr, byRows.ptr, counts);
     const byColumns = memory.f64(length);
-    memory.kernel.histogram(codes.ptr + fa * n, n, fb - fa, offsets.ptr + 4 * fa, rows.ptr, 1, 4, positions.length, g.ptr, h.ptr, byColumns.ptr, counts);
+    memory.kernel.histogram(codes.ptr + fa * n, n, fb - fa, offsets.ptr + 4 * fa, rows.ptr, 1, 4, positions.length, gh.ptr, byColumns.ptr, counts);
     expect(byRows.view.subarray(0, offsets.view[fa]).every((v) => v === 0)).toBe(true);
     expect(byRows.view.subarray(offsets.view[fb]).every((v) => v === 0)).toBe(true);
     expect(byRows.view.some((v) => v !== 0)).toBe(true);
@@ -188,8 +197,8 @@ test('a fit histograms a node with a small share of the rows from row-major code
       const fit = new FitKernel(fitMemory, binned, n, 1, 1);
       fit.rows.view.set(node);
       for (let i = 0; i < n; i++) {
-        fit.grads[0].view[i] = Math.sin(i);
-        fit.hess[0].view[i] = 1 + Math.cos(i) ** 2;
+        fit.gh[0].view[2 * i] = Math.sin(i);
+        fit.gh[0].view[2 * i + 1] = 1 + Math.cos(i) ** 2;
       }
       const hist = fit.allocate();
       fit.build(0, node.length, 0, hist);
@@ -225,29 +234,31 @@ test('gradients of the log losses and leaf updates', () => {
   y.view.set([0, 1, 2, 1, 0]);
   const w = memory.f64(n);
   w.view.set([1, 2, 0.5, 1, 3]);
-  const g = memory.f32(3 * n);
-  const h = memory.f32(3 * n);
-  memory.kernel.logisticGradients(raw.ptr, y.ptr, w.ptr, n, g.ptr, h.ptr);
+  // (g, h) pairs: row i's at 2 i, 2 i + 1 of tree k's n pairs.
+  const gh = memory.f32(2 * 3 * n);
+  const g = (k: number, i: number): number => gh.view[2 * (k * n + i)];
+  const h = (k: number, i: number): number => gh.view[2 * (k * n + i) + 1];
+  memory.kernel.logisticGradients(raw.ptr, y.ptr, w.ptr, n, gh.ptr);
   for (let i = 0; i < n; i++) {
     const p = 1 / (1 + Math.exp(-raw.view[i]));
-    expect(g.view[i]).toBeCloseTo(Math.fround(w.view[i] * (p - y.view[i])), 6);
-    expect(h.view[i]).toBeCloseTo(Math.fround(w.view[i] * p * (1 - p)), 6);
+    expect(g(0, i)).toBeCloseTo(Math.fround(w.view[i] * (p - y.view[i])), 6);
+    expect(h(0, i)).toBeCloseTo(Math.fround(w.view[i] * p * (1 - p)), 6);
   }
-  memory.kernel.squaredGradients(raw.ptr, y.ptr, w.ptr, n, g.ptr, h.ptr);
+  memory.kernel.squaredGradients(raw.ptr, y.ptr, w.ptr, n, gh.ptr);
   for (let i = 0; i < n; i++) {
-    expect(g.view[i]).toBe(Math.fround(w.view[i] * (raw.view[i] - y.view[i])));
-    expect(h.view[i]).toBe(Math.fround(w.view[i]));
+    expect(g(0, i)).toBe(Math.fround(w.view[i] * (raw.view[i] - y.view[i])));
+    expect(h(0, i)).toBe(Math.fround(w.view[i]));
   }
   const prob = memory.f64(3);
-  memory.kernel.softmaxGradients(raw.ptr, y.ptr, w.ptr, n, 3, g.ptr, h.ptr, 4 * n, prob.ptr);
+  memory.kernel.softmaxGradients(raw.ptr, y.ptr, w.ptr, n, 3, gh.ptr, 8 * n, prob.ptr);
   for (let i = 0; i < n; i++) {
     const row = Array.from(raw.view.subarray(3 * i, 3 * i + 3));
     const m = Math.max(...row);
     const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
     for (let k = 0; k < 3; k++) {
       const p = Math.exp(row[k] - m) / z;
-      expect(g.view[k * n + i]).toBeCloseTo(w.view[i] * (p - (y.view[i] === k ? 1 : 0)), 6);
-      expect(h.view[k * n + i]).toBeCloseTo(w.view[i] * p * (1 - p), 6);
+      expect(g(k, i)).toBeCloseTo(w.view[i] * (p - (y.view[i] === k ? 1 : 0)), 6);
+      expect(h(k, i)).toBeCloseTo(w.view[i] * p * (1 - p), 6);
     }
   }
   const rows = memory.u32(n);

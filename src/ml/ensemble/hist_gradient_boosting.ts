@@ -271,8 +271,7 @@ class HistGrower {
     fitKernel.setTree(k);
     const rows = fitKernel.rows.view;
     const n = rows.length;
-    const g = fitKernel.grads[k].view;
-    const h = fitKernel.hess[k].view;
+    const gh = fitKernel.gh[k].view;
     // Node arrays (grown as nodes are created).
     const feature: number[] = [];
     const bin: number[] = [];
@@ -340,8 +339,8 @@ class HistGrower {
     let sumG = 0;
     let sumH = 0;
     for (let i = 0; i < n; i++) {
-      sumG += g[i];
-      sumH += h[i];
+      sumG += gh[2 * i];
+      sumH += gh[2 * i + 1];
       rows[i] = i;
     }
     const root = mk(0, n, 0, 0, sumG, sumH);

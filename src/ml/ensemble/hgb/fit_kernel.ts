@@ -13,9 +13,13 @@
  * also row-major (rowCodes[i * nF + f]) for the histograms of nodes whose rows are few and far
  * apart (see ROW_MAJOR_SHARE); a histogram holds
  * (sum g, sum h, count) per bin, feature f's bins from offsets[f] (offsets count float64 values,
- * 3 per bin); raw predictions row-major (raw[i * K + k]); tree k's gradients from grads + 4 n k.
+ * 3 per bin); raw predictions row-major (raw[i * K + k]).
  * A node's positions (of training rows) are in one of two buffers of n u32 (its `buf`, 0 or 1): a
- * partition writes the children's positions into the other one, so nothing is copied back.
+ * partition writes the children's positions into the other one, so nothing is copied back. The
+ * gradients go along: a (g, h) float32 pair per position, in position order, so that a node's
+ * histogram reads them in sequence however scattered its rows are (scikit-learn's ordered
+ * gradients). Pair buffer 0 of tree k is where the iteration's gradients put tree k's (row order is
+ * the root's position order); buffer 1 is shared by the trees, which grow one after the other.
  * With constant hessians (squared error, no sample weights: every h is 1, as scikit-learn's
  * hessians_are_constant) sum h is the count, which is then not kept apart: one store less per row
  * and feature, and the count is read at countIndex 1 instead of 2.
@@ -47,7 +51,7 @@ export enum Job {
   Histogram = 0,
   /** [kind, loss, start, end]. */
   Gradients = 1,
-  /** [kind, feature, buf, from, to, cut, nanCode, left, right, 1 if backward]: the count in the helper's result. */
+  /** [kind, feature, buf, from, to, cut, nanCode, left, right, 1 if backward, tree k]: the count in the helper's result. */
   Partition = 2,
   /** [kind, values (float64 index), n, thresholds (float64 index), their count, codes (byte offset)]. */
   Bin = 3,
@@ -84,8 +88,9 @@ export interface HelperData {
   nBins: Int32Array;
   hasMissing: Uint8Array;
   countIndex: 1 | 2;
-  grads: number;
-  hess: number;
+  /** Pair buffer 0 of tree 0 (tree k's follows at 8 n k), and pair buffer 1. */
+  gh: number;
+  ghOther: number;
   raw: number;
   y: number;
   w: number;
@@ -114,8 +119,9 @@ const PARALLEL_MIN_BINS = 2048;
 /**
  * Nodes with fewer than this share of the rows are histogrammed from a row-major copy of the codes:
  * their rows are far enough apart that column-major codes cost a cache line per row and feature.
- * Per row and feature (one 1M-row fit, 20 features): 3.4-9 ns column-major against 2.1-2.4 ns
- * row-major below 1/32 of the rows, equal at 1/32-1/16, 1.5 against 2.0 ns at 1/16-1/8.
+ * Per row and feature (one 1M-row fit, 20 features, gradients in position order): 2.4 ns
+ * column-major against 2.0 row-major below 1/32 of the rows; 1.3-1.5 against 1.9 at 1/32-1/16,
+ * and row-major stays behind for larger nodes.
  */
 const ROW_MAJOR_SHARE = 1 / 32;
 
@@ -132,9 +138,13 @@ export class FitKernel {
 
   /** Position buffer 0, where a tree's root starts with 0..n-1 (buffer 1 follows it). */
   readonly rows: Slot<Uint32Array>;
-  /** Gradients and hessians (float32, as scikit-learn keeps them) of each tree of an iteration. */
-  readonly grads: Slot<Float32Array>[] = [];
-  readonly hess: Slot<Float32Array>[] = [];
+  /**
+   * Gradients and hessians (float32, as scikit-learn keeps them) of each tree of an iteration, as
+   * (g, h) pairs: g of row i at 2 i, h at 2 i + 1, until the tree's partitions reorder them.
+   */
+  readonly gh: Slot<Float32Array>[] = [];
+  /** Pair buffer 1 (see the layout above). */
+  private readonly ghOther: Slot<Float32Array>;
   /** Raw predictions (n × K), targets (class indices for classification) and sample weights. */
   readonly raw: Slot<Float64Array>;
   readonly y: Slot<Float64Array>;
@@ -190,12 +200,9 @@ export class FitKernel {
     this.layout = { offsets: this.offsets.view, nBins: binned.nBins, hasMissing: binned.hasMissing, countIndex: this.countIndex };
     const positions = memory.u32(2 * n);
     this.rows = { ptr: positions.ptr, view: positions.view.subarray(0, n) };
-    const grads = memory.f32(K * n);
-    const hess = memory.f32(K * n);
-    for (let k = 0; k < K; k++) {
-      this.grads.push({ ptr: grads.ptr + 4 * n * k, view: grads.view.subarray(n * k, n * (k + 1)) });
-      this.hess.push({ ptr: hess.ptr + 4 * n * k, view: hess.view.subarray(n * k, n * (k + 1)) });
-    }
+    const gh = memory.f32(2 * K * n);
+    for (let k = 0; k < K; k++) this.gh.push({ ptr: gh.ptr + 8 * n * k, view: gh.view.subarray(2 * n * k, 2 * n * (k + 1)) });
+    this.ghOther = memory.f32(2 * n);
     this.raw = memory.f64(n * K);
     this.y = memory.f64(n);
     this.w = memory.f64(n);
@@ -304,8 +311,8 @@ export class FitKernel {
     const p = start + nLeft;
     const parts = Math.min(2, this.parts(end - start >= PARALLEL_MIN_ROWS));
     const mid = parts === 1 ? end : (start + end) >>> 1;
-    if (parts > 1) this.helpers(1).start(0, [Job.Partition, f, buf, mid, end, cut, nanCode, p, end, 1]);
-    let left = runPartition(this.memory.kernel, d, f, buf, start, mid, cut, nanCode, start, p, false);
+    if (parts > 1) this.helpers(1).start(0, [Job.Partition, f, buf, mid, end, cut, nanCode, p, end, 1, this.k]);
+    let left = runPartition(this.memory.kernel, d, this.k, f, buf, start, mid, cut, nanCode, start, p, false);
     if (parts > 1) {
       this.team!.wait(this.runHere);
       left += this.scratch(0)[0];
@@ -344,8 +351,8 @@ export class FitKernel {
       nBins: this.layout.nBins,
       hasMissing: this.layout.hasMissing,
       countIndex: this.countIndex,
-      grads: this.grads[0].ptr,
-      hess: this.hess[0].ptr,
+      gh: this.gh[0].ptr,
+      ghOther: this.ghOther.ptr,
       raw: this.raw.ptr,
       y: this.y.ptr,
       w: this.w.ptr,
@@ -378,36 +385,42 @@ export class FitKernel {
 /** Gradients and hessians of rows [start, end) (the fitting thread's and the helpers' code). */
 export function runGradients(kernel: Kernel, d: Arrays, prob: number, loss: Loss, start: number, end: number): void {
   const m = end - start;
-  const g = d.grads + 4 * start;
-  const h = d.hess + 4 * start;
+  const gh = d.gh + 8 * start;
   const y = d.y + 8 * start;
   const w = d.w + 8 * start;
-  if (loss === Loss.Squared) kernel.squaredGradients(d.raw + 8 * start, y, w, m, g, h);
-  else if (loss === Loss.Logistic) kernel.logisticGradients(d.raw + 8 * start, y, w, m, g, h);
-  else kernel.softmaxGradients(d.raw + 8 * d.K * start, y, w, m, d.K, g, h, 4 * d.n, prob);
+  if (loss === Loss.Squared) kernel.squaredGradients(d.raw + 8 * start, y, w, m, gh);
+  else if (loss === Loss.Logistic) kernel.logisticGradients(d.raw + 8 * start, y, w, m, gh);
+  else kernel.softmaxGradients(d.raw + 8 * d.K * start, y, w, m, d.K, gh, 8 * d.n, prob);
 }
 
 /** Adds rows [start, end) (positions in buffer buf unless a Range) to features [fa, fb) of the histogram at byte offset hist. */
 export function runHistogram(
   kernel: Kernel, d: Arrays, k: number, rows: Rows, start: number, end: number, hist: number, counts: boolean, fa: number, fb: number, buf: number,
 ): void {
-  const g = d.grads + 4 * d.n * k;
-  const h = d.hess + 4 * d.n * k;
+  const gh = pairs(d, k, buf);
   const positions = d.rows + 4 * d.n * buf;
   if (rows === Rows.PositionsRowMajor) {
-    kernel.histogramRows(d.rowCodes, d.nF, fa, fb, d.offsets, positions, start, end, g, h, hist, counts ? 1 : 0);
+    kernel.histogramRows(d.rowCodes, d.nF, fa, fb, d.offsets, positions, start, end, gh, hist, counts ? 1 : 0);
   } else {
-    kernel.histogram(d.codes + fa * d.n, d.n, fb - fa, d.offsets + 4 * fa, positions, rows === Rows.Positions ? 1 : 0, start, end, g, h, hist, counts ? 1 : 0);
+    kernel.histogram(d.codes + fa * d.n, d.n, fb - fa, d.offsets + 4 * fa, positions, rows === Rows.Positions ? 1 : 0, start, end, gh, hist, counts ? 1 : 0);
   }
 }
 
-/** Partitions positions [from, to) of buffer buf into the other buffer (the kernel's partition); returns the lefts. */
+/** Byte offset of tree k's (g, h) pair buffer buf. */
+function pairs(d: Arrays, k: number, buf: number): number {
+  return buf === 0 ? d.gh + 8 * d.n * k : d.ghOther;
+}
+
+/**
+ * Partitions positions [from, to) of buffer buf, and tree k's pairs with them, into the other
+ * buffer (the kernel's partition); returns the lefts.
+ */
 export function runPartition(
-  kernel: Kernel, d: Arrays, f: number, buf: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: boolean,
+  kernel: Kernel, d: Arrays, k: number, f: number, buf: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: boolean,
 ): number {
   const src = d.rows + 4 * d.n * buf;
   const dst = d.rows + 4 * d.n * (1 - buf);
-  return kernel.partition(d.codes + f * d.n, src, dst, from, to, cut, nanCode, left, right, backward ? 1 : 0);
+  return kernel.partition(d.codes + f * d.n, src, dst, pairs(d, k, buf), pairs(d, k, 1 - buf), from, to, cut, nanCode, left, right, backward ? 1 : 0);
 }
 
 /**
@@ -454,7 +467,7 @@ export function runJob(kernel: Kernel, data: HelperData | BinData, args: Int32Ar
       runHistogram(kernel, d, args[1], args[4] as Rows, args[2], args[3], 8 * args[6], args[5] === 1, args[7], args[8], args[9]);
       break;
     case Job.Partition:
-      new Float64Array(d.memory.buffer, d.scratch, 1)[0] = runPartition(kernel, d, args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9] === 1);
+      new Float64Array(d.memory.buffer, d.scratch, 1)[0] = runPartition(kernel, d, args[10], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9] === 1);
       break;
     case Job.Bin:
       kernel.binValues(8 * args[1], args[2], 8 * args[3], args[4], args[5]);

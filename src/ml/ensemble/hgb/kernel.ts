@@ -14,16 +14,16 @@ import * as path from 'path';
 
 export interface KernelExports {
   heapBase(): number;
-  histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, g: number, h: number, hist: number, counts: number): void;
-  histogramRows(rowCodes: number, nF: number, fa: number, fb: number, offsets: number, rows: number, start: number, end: number, g: number, h: number, hist: number, counts: number): number;
+  histogram(codes: number, n: number, nF: number, offsets: number, rows: number, indirect: number, start: number, end: number, gh: number, hist: number, counts: number): void;
+  histogramRows(rowCodes: number, nF: number, fa: number, fb: number, offsets: number, rows: number, start: number, end: number, gh: number, hist: number, counts: number): number;
   transposeCodes(codes: number, n: number, nF: number, out: number): void;
-  partition(column: number, src: number, dst: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: number): number;
+  partition(column: number, src: number, dst: number, ghSrc: number, ghDst: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: number): number;
   subtract(dst: number, src: number, len: number): void;
   sortValues(x: number, n: number, tmp: number, counts: number): void;
   binValues(x: number, n: number, t: number, nT: number, out: number): void;
-  squaredGradients(raw: number, y: number, w: number, n: number, g: number, h: number): void;
-  logisticGradients(raw: number, y: number, w: number, n: number, g: number, h: number): void;
-  softmaxGradients(raw: number, y: number, w: number, n: number, K: number, g: number, h: number, gStride: number, prob: number): void;
+  squaredGradients(raw: number, y: number, w: number, n: number, gh: number): void;
+  logisticGradients(raw: number, y: number, w: number, n: number, gh: number): void;
+  softmaxGradients(raw: number, y: number, w: number, n: number, K: number, gh: number, stride: number, prob: number): void;
   addLeafValue(raw: number, rows: number, start: number, end: number, K: number, k: number, value: number): void;
 }
 

@@ -21,12 +21,13 @@ export function heapBase(): usize {
  * Adds (g, h, 1) of each row to its bin of every feature ((g, h) alone when counts is false): rows
  * are positions rows[start, end) when indirect is true, else start..end themselves. Codes are
  * column-major over the fit's n rows (codes[f * n + r]); feature f's bins start at
- * hist + 8 * offsets[f], 3 float64 per bin.
+ * hist + 8 * offsets[f], 3 float64 per bin. The gradients are in position order (see partition):
+ * position i's (g, h) float32 pair at gh + 8 i, read in sequence whatever rows the node holds.
  */
 export function histogram(
   codes: usize, n: u32, nF: u32, offsets: usize,
   rows: usize, indirect: bool, start: u32, end: u32,
-  g: usize, h: usize, hist: usize, counts: bool,
+  gh: usize, hist: usize, counts: bool,
 ): void {
   let f: u32 = 0;
   // Four features per pass over the rows: the row's gradient is loaded once for four bins.
@@ -41,11 +42,11 @@ export function histogram(
     const b3 = hist + (<usize>load<i32>(offsets + (<usize>f << 2), 12) << 3);
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
-      const gh = f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
-      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gh, counts);
-      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gh, counts);
-      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, gh, counts);
-      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, gh, counts);
+      const p = pairAt(gh, i);
+      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, p, counts);
+      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, p, counts);
+      addToBin(b2 + <usize>load<u8>(c2 + r) * 24, p, counts);
+      addToBin(b3 + <usize>load<u8>(c3 + r) * 24, p, counts);
     }
   }
   // Two then one at the end, so that a range of features split between threads stays balanced.
@@ -56,9 +57,9 @@ export function histogram(
     const b1 = hist + (<usize>load<i32>(offsets + (<usize>f << 2), 4) << 3);
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
-      const gh = f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
-      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, gh, counts);
-      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, gh, counts);
+      const p = pairAt(gh, i);
+      addToBin(b0 + <usize>load<u8>(c0 + r) * 24, p, counts);
+      addToBin(b1 + <usize>load<u8>(c1 + r) * 24, p, counts);
     }
     f += 2;
   }
@@ -67,7 +68,7 @@ export function histogram(
     const b = hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3);
     for (let i = start; i < end; i++) {
       const r: usize = indirect ? <usize>load<u32>(rows + (<usize>i << 2)) : <usize>i;
-      addToBin(b + <usize>load<u8>(c + r) * 24, f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2))), counts);
+      addToBin(b + <usize>load<u8>(c + r) * 24, pairAt(gh, i), counts);
     }
   }
 }
@@ -76,14 +77,14 @@ export function histogram(
  * As histogram over positions rows[start, end), from row-major codes (rowCodes[r * nF + f]) and for
  * features [fa, fb) only. A node holding a small share of the rows has them scattered: column-major,
  * each row costs a cache line (and a page) per feature; row-major, one for all its features.
- * Rows go in blocks: a short loop first touches the block's codes and gradients, so that their cache
+ * Rows go in blocks: a short loop first touches the block's codes, so that their cache
  * misses overlap (the long loop over a row's features leaves the processor too few rows ahead to
  * overlap them, which made a row a full memory latency); then the block is added from the cache.
  * Returns what the touches read (meaningless; returned so that no compiler drops them).
  */
 export function histogramRows(
   rowCodes: usize, nF: u32, fa: u32, fb: u32, offsets: usize,
-  rows: usize, start: u32, end: u32, g: usize, h: usize, hist: usize, counts: bool,
+  rows: usize, start: u32, end: u32, gh: usize, hist: usize, counts: bool,
 ): u32 {
   let touched: u32 = 0;
   for (let b = start; b < end; b += ROW_BLOCK) {
@@ -91,29 +92,29 @@ export function histogramRows(
     for (let i = b; i < blockEnd; i++) {
       const r = <usize>load<u32>(rows + (<usize>i << 2));
       const c = rowCodes + r * <usize>nF;
-      touched ^= <u32>load<u8>(c + fa) ^ <u32>load<u8>(c + fb - 1) ^ load<u32>(g + (r << 2)) ^ load<u32>(h + (r << 2));
+      touched ^= <u32>load<u8>(c + fa) ^ <u32>load<u8>(c + fb - 1);
     }
     for (let i = b; i < blockEnd; i++) {
       const r = <usize>load<u32>(rows + (<usize>i << 2));
-      const gh = f64x2(<f64>load<f32>(g + (r << 2)), <f64>load<f32>(h + (r << 2)));
+      const p = pairAt(gh, i);
       const c = rowCodes + r * <usize>nF;
       let f = fa;
       // Four codes in one load.
       for (; f + 4 <= fb; f += 4) {
         const q = load<u32>(c + f);
         const o = offsets + (<usize>f << 2);
-        addToBin(hist + (<usize>load<i32>(o) << 3) + <usize>(q & 0xff) * 24, gh, counts);
-        addToBin(hist + (<usize>load<i32>(o, 4) << 3) + <usize>((q >> 8) & 0xff) * 24, gh, counts);
-        addToBin(hist + (<usize>load<i32>(o, 8) << 3) + <usize>((q >> 16) & 0xff) * 24, gh, counts);
-        addToBin(hist + (<usize>load<i32>(o, 12) << 3) + <usize>(q >> 24) * 24, gh, counts);
+        addToBin(hist + (<usize>load<i32>(o) << 3) + <usize>(q & 0xff) * 24, p, counts);
+        addToBin(hist + (<usize>load<i32>(o, 4) << 3) + <usize>((q >> 8) & 0xff) * 24, p, counts);
+        addToBin(hist + (<usize>load<i32>(o, 8) << 3) + <usize>((q >> 16) & 0xff) * 24, p, counts);
+        addToBin(hist + (<usize>load<i32>(o, 12) << 3) + <usize>(q >> 24) * 24, p, counts);
       }
-      for (; f < fb; f++) addToBin(hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3) + <usize>load<u8>(c + f) * 24, gh, counts);
+      for (; f < fb; f++) addToBin(hist + (<usize>load<i32>(offsets + (<usize>f << 2)) << 3) + <usize>load<u8>(c + f) * 24, p, counts);
     }
   }
   return touched;
 }
 
-/** Rows per block of histogramRows: their codes and gradients fit in the first-level cache. */
+/** Rows per block of histogramRows: their codes fit in the first-level cache. */
 const ROW_BLOCK: u32 = 32;
 
 /** out[r * nF + f] = codes[f * n + r]: column-major codes made row-major (for histogramRows). */
@@ -122,6 +123,13 @@ export function transposeCodes(codes: usize, n: u32, nF: u32, out: usize): void 
     const c = codes + <usize>f * n;
     for (let r: u32 = 0; r < n; r++) store<u8>(out + <usize>r * nF + f, load<u8>(c + r));
   }
+}
+
+/** Position i's (g, h) float32 pair as an f64x2. */
+// @ts-ignore: decorator
+@inline
+function pairAt(gh: usize, i: u32): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(gh + (<usize>i << 3)));
 }
 
 // @ts-ignore: decorator
@@ -138,10 +146,13 @@ function addToBin(k: usize, gh: v128, counts: bool): void {
  * dst[right] up. Backward (rows read from the last): lefts from dst[left - 1] down, rights from
  * dst[right - 1] down. So two threads split a node without counting first: the first half forward
  * from the node's start and its start + the left count (known from the histogram), the second half
- * backward from those two ends, and the parts meet. Returns how many went left.
+ * backward from those two ends, and the parts meet. Each position's (g, h) pair (ghSrc + 8 q) moves
+ * with it (to ghDst), so that a child's histogram reads its gradients in sequence, as scikit-learn's
+ * ordered gradients. Returns how many went left.
  */
 export function partition(
-  column: usize, src: usize, dst: usize, from: u32, to: u32, cut: i32, nanCode: i32, left: u32, right: u32, backward: bool,
+  column: usize, src: usize, dst: usize, ghSrc: usize, ghDst: usize,
+  from: u32, to: u32, cut: i32, nanCode: i32, left: u32, right: u32, backward: bool,
 ): u32 {
   let l = left;
   let r = right;
@@ -151,7 +162,9 @@ export function partition(
       const c = <i32>load<u8>(column + row);
       const goesLeft = <u32>(c <= cut) | <u32>(c == nanCode);
       // Branchless: the side decides the address.
-      store<u32>(dst + (<usize>select<u32>(l, r, goesLeft) << 2), row);
+      const at = <usize>select<u32>(l, r, goesLeft);
+      store<u32>(dst + (at << 2), row);
+      store<u64>(ghDst + (at << 3), load<u64>(ghSrc + (<usize>q << 3)));
       l += goesLeft;
       r += 1 - goesLeft;
     }
@@ -164,7 +177,9 @@ export function partition(
     const goesLeft = <u32>(c <= cut) | <u32>(c == nanCode);
     l -= goesLeft;
     r -= 1 - goesLeft;
-    store<u32>(dst + (<usize>select<u32>(l, r, goesLeft) << 2), row);
+    const at = <usize>select<u32>(l, r, goesLeft);
+    store<u32>(dst + (at << 2), row);
+    store<u64>(ghDst + (at << 3), load<u64>(ghSrc + (<usize>q << 3)));
   }
   return left - l;
 }
@@ -256,24 +271,24 @@ export function binValues(x: usize, n: u32, t: usize, nT: u32, out: usize): void
 
 /**
  * Half binary log-loss gradients and hessians of n rows: p = 1 / (1 + exp(-raw)),
- * g = w (p - y), h = w p (1 - p) (float32 out, float64 in).
+ * g = w (p - y), h = w p (1 - p) (float64 in, float32 (g, h) pairs out at gh + 8 i).
  */
-export function logisticGradients(raw: usize, y: usize, w: usize, n: u32, g: usize, h: usize): void {
+export function logisticGradients(raw: usize, y: usize, w: usize, n: u32, gh: usize): void {
   for (let i: u32 = 0; i < n; i++) {
     const o = <usize>i << 3;
     const wi = load<f64>(w + o);
     const p = 1.0 / (1.0 + Math.exp(-load<f64>(raw + o)));
-    store<f32>(g + (<usize>i << 2), <f32>(wi * (p - load<f64>(y + o))));
-    store<f32>(h + (<usize>i << 2), <f32>(wi * p * (1.0 - p)));
+    store<f32>(gh + (<usize>i << 3), <f32>(wi * (p - load<f64>(y + o))));
+    store<f32>(gh + (<usize>i << 3), <f32>(wi * p * (1.0 - p)), 4);
   }
 }
 
 /**
  * Half multinomial log-loss gradients and hessians of n rows and K classes: raw is row-major
- * (raw[i * K + k]), y holds class indices as float64; tree k's g and h are at g + k * gStride
- * bytes (h likewise). prob holds K float64 of scratch.
+ * (raw[i * K + k]), y holds class indices as float64; tree k's (g, h) pairs are at gh + k * stride
+ * bytes. prob holds K float64 of scratch.
  */
-export function softmaxGradients(raw: usize, y: usize, w: usize, n: u32, K: u32, g: usize, h: usize, gStride: usize, prob: usize): void {
+export function softmaxGradients(raw: usize, y: usize, w: usize, n: u32, K: u32, gh: usize, stride: usize, prob: usize): void {
   for (let i: u32 = 0; i < n; i++) {
     const row = raw + ((<usize>i * K) << 3);
     let m = -Infinity;
@@ -288,9 +303,9 @@ export function softmaxGradients(raw: usize, y: usize, w: usize, n: u32, K: u32,
     const yi = <u32>load<f64>(y + (<usize>i << 3));
     for (let k: u32 = 0; k < K; k++) {
       const pk = load<f64>(prob + (<usize>k << 3)) / z;
-      const at = (<usize>k * gStride) + (<usize>i << 2);
-      store<f32>(g + at, <f32>(wi * (pk - <f64>(yi == k))));
-      store<f32>(h + at, <f32>(wi * pk * (1.0 - pk)));
+      const at = gh + <usize>k * stride + (<usize>i << 3);
+      store<f32>(at, <f32>(wi * (pk - <f64>(yi == k))));
+      store<f32>(at, <f32>(wi * pk * (1.0 - pk)), 4);
     }
   }
 }
@@ -303,12 +318,12 @@ export function addLeafValue(raw: usize, rows: usize, start: u32, end: u32, K: u
   }
 }
 
-/** Half squared-error gradients and hessians of n rows: g = w (raw - y), h = w. */
-export function squaredGradients(raw: usize, y: usize, w: usize, n: u32, g: usize, h: usize): void {
+/** Half squared-error gradients and hessians of n rows: g = w (raw - y), h = w ((g, h) pairs at gh + 8 i). */
+export function squaredGradients(raw: usize, y: usize, w: usize, n: u32, gh: usize): void {
   for (let i: u32 = 0; i < n; i++) {
     const o = <usize>i << 3;
     const wi = load<f64>(w + o);
-    store<f32>(g + (<usize>i << 2), <f32>(wi * (load<f64>(raw + o) - load<f64>(y + o))));
-    store<f32>(h + (<usize>i << 2), <f32>wi);
+    store<f32>(gh + o, <f32>(wi * (load<f64>(raw + o) - load<f64>(y + o))));
+    store<f32>(gh + o, <f32>wi, 4);
   }
 }
