@@ -38,9 +38,10 @@ test('arrays of a fit start zeroed, whatever the previous fit left', () => {
 
 test('binValues: the first threshold >= the value, NaN after the last bin', () => {
   const thresholds = [-1.5, 0, 0.25, 3, 1e300];
-  const values = [-Infinity, -2, -1.5, -1.4999, 0, 1e-300, 0.25, 2.9, 3, 5, 1e300, Infinity, NaN, -0];
+  const ordered = [-Infinity, -2, -1.5, -1.4999, 0, 1e-300, 0.25, 2.9, 3, 5, 1e300, Infinity, NaN, -0];
   const expected = (x: number, t: number[]): number => (Number.isNaN(x) ? t.length + 1 : t.filter((v) => v < x).length);
-  for (const t of [thresholds, [], [0.5], thresholds.slice(0, 4)]) {
+  // Reversed too: the kernel bins four values at a time and the rest one by one.
+  for (const [t, values] of [thresholds, [], [0.5], thresholds.slice(0, 4)].flatMap((t) => [[t, ordered], [t, ordered.slice().reverse()]])) {
     const x = memory.f64(values.length);
     x.view.set(values);
     const tt = memory.f64(Math.max(1, t.length));

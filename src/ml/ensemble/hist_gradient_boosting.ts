@@ -141,7 +141,9 @@ function fitBins(data: Dataset, rows: Uint32Array, maxBins: number, seed: number
   const n = rows.length;
   let sample = rows;
   if (n > BINNING_SUBSAMPLE) {
-    sample = new Random(seed, 0xb1).shuffle(Uint32Array.from(rows)).subarray(0, BINNING_SUBSAMPLE);
+    // In row order: the thresholds depend on the set of values only, and rows read in order cost a
+    // cache line per few rows instead of one per row.
+    sample = new Random(seed, 0xb1).shuffle(Uint32Array.from(rows)).subarray(0, BINNING_SUBSAMPLE).sort();
   }
   const thresholds: Float64Array[] = [];
   const memory = KernelMemory.acquire();

@@ -117,13 +117,22 @@ export function histogramRows(
 /** Rows per block of histogramRows: their codes fit in the first-level cache. */
 const ROW_BLOCK: u32 = 32;
 
-/** out[r * nF + f] = codes[f * n + r]: column-major codes made row-major (for histogramRows). */
+/**
+ * out[r * nF + f] = codes[f * n + r]: column-major codes made row-major (for histogramRows), in
+ * blocks of rows whose row-major codes stay in the cache while every feature writes into them.
+ */
 export function transposeCodes(codes: usize, n: u32, nF: u32, out: usize): void {
-  for (let f: u32 = 0; f < nF; f++) {
-    const c = codes + <usize>f * n;
-    for (let r: u32 = 0; r < n; r++) store<u8>(out + <usize>r * nF + f, load<u8>(c + r));
+  for (let b: u32 = 0; b < n; b += TRANSPOSE_BLOCK) {
+    const blockEnd = min(b + TRANSPOSE_BLOCK, n);
+    for (let f: u32 = 0; f < nF; f++) {
+      const c = codes + <usize>f * n;
+      for (let r = b; r < blockEnd; r++) store<u8>(out + <usize>r * nF + f, load<u8>(c + r));
+    }
   }
 }
+
+/** Rows per block of transposeCodes: 64 KiB of row-major codes at 16 features. */
+const TRANSPOSE_BLOCK: u32 = 4096;
 
 /** Position i's (g, h) float32 pair as an f64x2. */
 // @ts-ignore: decorator
@@ -249,10 +258,40 @@ function valueOfKey(key: u64): u64 {
 /**
  * Bins n float64 values x: the code of a value is the number of thresholds below it (the first
  * threshold >= it; t sorted, nT of them), NaN gets nT + 1. Branchless binary search: the value
- * decides the path, and mispredicted branches cost more than the loads.
+ * decides the path, and mispredicted branches cost more than the loads. Four values at a time:
+ * each search is a chain of dependent loads, and four independent chains overlap.
  */
 export function binValues(x: usize, n: u32, t: usize, nT: u32, out: usize): void {
-  for (let i: u32 = 0; i < n; i++) {
+  let i: u32 = 0;
+  if (nT > 0) {
+    for (; i + 4 <= n; i += 4) {
+      const p = x + (<usize>i << 3);
+      const v0 = load<f64>(p);
+      const v1 = load<f64>(p, 8);
+      const v2 = load<f64>(p, 16);
+      const v3 = load<f64>(p, 24);
+      let b0: usize = t;
+      let b1: usize = t;
+      let b2: usize = t;
+      let b3: usize = t;
+      let len = nT;
+      while (len > 1) {
+        const half = len >> 1;
+        const step = <usize>half << 3;
+        b0 = select<usize>(b0 + step, b0, load<f64>(b0 + step) < v0);
+        b1 = select<usize>(b1 + step, b1, load<f64>(b1 + step) < v1);
+        b2 = select<usize>(b2 + step, b2, load<f64>(b2 + step) < v2);
+        b3 = select<usize>(b3 + step, b3, load<f64>(b3 + step) < v3);
+        len -= half;
+      }
+      const o = out + <usize>i;
+      store<u8>(o, codeOf(b0, t, v0, nT));
+      store<u8>(o, codeOf(b1, t, v1, nT), 1);
+      store<u8>(o, codeOf(b2, t, v2, nT), 2);
+      store<u8>(o, codeOf(b3, t, v3, nT), 3);
+    }
+  }
+  for (; i < n; i++) {
     const v = load<f64>(x + (<usize>i << 3));
     let code: u32 = 0;
     if (nT > 0) {
@@ -267,6 +306,13 @@ export function binValues(x: usize, n: u32, t: usize, nT: u32, out: usize): void
     }
     store<u8>(out + i, select<u32>(nT + 1, code, v != v));
   }
+}
+
+/** The code of value v whose search among the nT thresholds at t ended at base (nT > 0). */
+// @ts-ignore: decorator
+@inline
+function codeOf(base: usize, t: usize, v: f64, nT: u32): u32 {
+  return select<u32>(nT + 1, <u32>((base - t) >> 3) + <u32>(load<f64>(base) < v), v != v);
 }
 
 /**
