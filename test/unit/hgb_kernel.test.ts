@@ -9,6 +9,7 @@ import * as path from 'path';
 
 import { FitKernel } from '../../src/ml/ensemble/hgb/fit_kernel';
 import { KernelMemory } from '../../src/ml/ensemble/hgb/kernel';
+import { setFitThreads } from '../../src/ml/parallel';
 import { Random } from '../../src/ml/random';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -181,25 +182,30 @@ test('histogramRows on transposed codes adds the same sums as histogram, for a r
   }
 });
 
-test('a fit histograms a node with a small share of the rows from row-major codes, to the same sums', () => {
+test.each([
+  ['80 rows', 4000, 50],
+  ['6060 rows: two row blocks', 200_000, 33],
+])('a fit histograms a node with a small share of the rows (%s) from row-major codes, to the same sums, on 1 and 2 threads', (_, n, every) => {
   const rng = new Random(8);
-  const n = 4000;
   const nF = 6;
   const nBins = Int32Array.from({ length: nF }, (_, f) => 10 + 40 * f);
   const codes = Uint8Array.from({ length: n * nF }, (_, k) => rng.int(nBins[Math.floor(k / n)]));
   const binned = { codes, nBins, hasMissing: new Uint8Array(nF) };
-  // Every 50th row: 80 rows, 1/50 of them, below the share that takes the row-major path.
-  const node = Uint32Array.from({ length: n / 50 }, (_, i) => 50 * i + (i % 7));
-  const histogramOf = (rowMajorMinBytes: number): Float64Array => {
+  // Every 50th row (80 rows), or every 33rd (6060 rows, enough to be built in two blocks): below
+  // the share that takes the row-major path.
+  const node = Uint32Array.from({ length: Math.floor(n / every) }, (_, i) => every * i + (i % 7));
+  const histogramOf = (rowMajorMinBytes: number, threads: number): Float64Array => {
     const kept = FitKernel.rowMajorMinBytes;
     FitKernel.rowMajorMinBytes = rowMajorMinBytes;
+    setFitThreads(threads);
     const fitMemory = KernelMemory.acquire();
     try {
-      const fit = new FitKernel(fitMemory, binned, n, 1, 1);
+      const fit = new FitKernel(fitMemory, binned, n, 1, threads);
       fit.rows.view.set(node);
+      // Sums of these are exact in any order: the row-major and column-major sums must be equal.
       for (let i = 0; i < n; i++) {
-        fit.gh[0].view[2 * i] = Math.sin(i);
-        fit.gh[0].view[2 * i + 1] = 1 + Math.cos(i) ** 2;
+        fit.gh[0].view[2 * i] = ((i % 17) - 8) / 16;
+        fit.gh[0].view[2 * i + 1] = 1 + (i % 5) / 4;
       }
       const hist = fit.allocate();
       fit.build(0, node.length, 0, hist);
@@ -207,23 +213,27 @@ test('a fit histograms a node with a small share of the rows from row-major code
     } finally {
       fitMemory.release();
       FitKernel.rowMajorMinBytes = kept;
+      setFitThreads(1);
     }
   };
-  const rowMajor = histogramOf(0);
-  expect(rowMajor).toEqual(histogramOf(Infinity));
+  const columnMajor = histogramOf(Infinity, 1);
+  expect(histogramOf(0, 1)).toEqual(columnMajor);
+  expect(histogramOf(0, 2)).toEqual(columnMajor);
   let count = 0;
-  for (let k = 2; k < rowMajor.length; k += 3) count += rowMajor[k];
+  for (let k = 2; k < columnMajor.length; k += 3) count += columnMajor[k];
   expect(count).toBe(nF * node.length);
 });
 
-test('subtract covers odd lengths', () => {
+test('addHistogram adds or subtracts, odd lengths too', () => {
   for (const len of [1, 2, 7, 16]) {
-    const a = memory.f64(len);
-    const b = memory.f64(len);
-    a.view.set(Array.from({ length: len }, (_, i) => i * 1.5));
-    b.view.set(Array.from({ length: len }, (_, i) => i * 0.5 + 1));
-    memory.kernel.subtract(a.ptr, b.ptr, len);
-    expect(Array.from(a.view)).toEqual(Array.from({ length: len }, (_, i) => i * 1.5 - (i * 0.5 + 1)));
+    for (const sign of [1, -1]) {
+      const a = memory.f64(len);
+      const b = memory.f64(len);
+      a.view.set(Array.from({ length: len }, (_, i) => i * 1.5));
+      b.view.set(Array.from({ length: len }, (_, i) => i * 0.5 + 1));
+      memory.kernel.addHistogram(a.ptr, b.ptr, len, sign);
+      expect(Array.from(a.view)).toEqual(Array.from({ length: len }, (_, i) => (sign > 0 ? i * 1.5 + (i * 0.5 + 1) : i * 1.5 - (i * 0.5 + 1))));
+    }
   }
 });
 

@@ -1,8 +1,9 @@
 /**
  * A histogram GBM fit given more than one thread (the pool's idle share, setFitThreads) bins its
  * rows, computes gradients, builds the histograms and partitions of large nodes and searches splits
- * on helper threads too, and grows exactly the trees of one thread (each histogram bin is summed by
- * one thread in row order, so not even rounding differs).
+ * on helper threads too, and grows exactly the trees of one thread (each histogram bin is summed in
+ * the same order on any number of threads: in row order, or for a large node from row-major codes
+ * in the same two row blocks, so not even rounding differs).
  */
 import { HistGradientBoostingClassifier, HistGradientBoostingRegressor } from '../../src/ml/ensemble';
 import { FitKernel } from '../../src/ml/ensemble/hgb/fit_kernel';

@@ -18,7 +18,7 @@ export interface KernelExports {
   histogramRows(rowCodes: number, nF: number, fa: number, fb: number, offsets: number, rows: number, start: number, end: number, gh: number, hist: number, counts: number): number;
   transposeCodes(codes: number, n: number, nF: number, out: number): void;
   partition(column: number, src: number, dst: number, ghSrc: number, ghDst: number, from: number, to: number, cut: number, nanCode: number, left: number, right: number, backward: number): number;
-  subtract(dst: number, src: number, len: number): void;
+  addHistogram(dst: number, src: number, len: number, sign: number): void;
   sortValues(x: number, n: number, tmp: number, counts: number): void;
   binValues(x: number, n: number, t: number, nT: number, out: number): void;
   squaredGradients(raw: number, y: number, w: number, n: number, gh: number): void;

@@ -193,12 +193,16 @@ export function partition(
   return left - l;
 }
 
-/** dst[i] -= src[i] for len float64. */
-export function subtract(dst: usize, src: usize, len: u32): void {
+/**
+ * dst[i] += sign * src[i] for len float64, sign 1 or -1 (a - b and a + -1 * b are the same
+ * float64): -1 for the histogram subtraction trick, 1 to add up histograms built in row blocks.
+ */
+export function addHistogram(dst: usize, src: usize, len: u32, sign: f64): void {
   const bytes = <usize>len << 3;
+  const s = f64x2.splat(sign);
   let i: usize = 0;
-  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, f64x2.sub(v128.load(dst + i), v128.load(src + i)));
-  if (i < bytes) store<f64>(dst + i, load<f64>(dst + i) - load<f64>(src + i));
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, f64x2.add(v128.load(dst + i), f64x2.mul(s, v128.load(src + i))));
+  if (i < bytes) store<f64>(dst + i, load<f64>(dst + i) + sign * load<f64>(src + i));
 }
 
 /**
