@@ -271,9 +271,8 @@ class HistGrower {
   grow(k: number, cfg: GrowerConfig): { tree: HistTree; leaves: GrowNode[] } {
     const fitKernel = this.fitKernel;
     fitKernel.setTree(k);
-    const rows = fitKernel.rows.view;
-    const n = rows.length;
-    const gh = fitKernel.gh[k].view;
+    fitKernel.resetPositions();
+    const n = fitKernel.rows.view.length;
     // Node arrays (grown as nodes are created).
     const feature: number[] = [];
     const bin: number[] = [];
@@ -338,20 +337,15 @@ class HistGrower {
       gain: -1, feature: -1, bin: 0, missingLeft: false, gl: 0, hl: 0, nl: 0,
     });
 
-    let sumG = 0;
-    let sumH = 0;
-    for (let i = 0; i < n; i++) {
-      sumG += gh[2 * i];
-      sumH += gh[2 * i + 1];
-      rows[i] = i;
-    }
-    const root = mk(0, n, 0, 0, sumG, sumH);
+    const root = mk(0, n, 0, 0, 0, 0);
     let nLeafNodes = 1;
-    if (n < 2 * cfg.minSamplesLeaf || sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
+    if (n < 2 * cfg.minSamplesLeaf) finalize(root);
     else {
       root.hist = this.take();
       fitKernel.buildRoot(root.hist);
-      splitAndPush(root);
+      ({ sumG: root.sumG, sumH: root.sumH } = fitKernel.sums(root.hist));
+      if (root.sumH < MIN_HESSIAN_TO_SPLIT) finalize(root);
+      else splitAndPush(root);
     }
     const { nBins } = this.binned;
     while (heap.length > 0) {

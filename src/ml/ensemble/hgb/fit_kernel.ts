@@ -253,6 +253,26 @@ export class FitKernel {
     this.accumulate(rows, start, end, hist, !this.constantHessians, buf);
   }
 
+  /** Puts the root's positions, 0..n-1, in buffer 0 (a tree's partitions reorder them). */
+  resetPositions(): void {
+    this.memory.kernel.iota(this.rows.ptr, this.n);
+  }
+
+  /**
+   * Sums of g and h over a histogram's rows: feature 0's bins added up (a few hundred values, where
+   * a sum over the rows is a chain of n dependent additions).
+   */
+  sums(hist: Histogram): { sumG: number; sumH: number } {
+    const bins = hist.view.subarray(0, this.offsets.view[1]);
+    let sumG = 0;
+    let sumH = 0;
+    for (let b = 0; b < bins.length; b += 3) {
+      sumG += bins[b];
+      sumH += bins[b + 1];
+    }
+    return { sumG, sumH };
+  }
+
   /**
    * Sets hist to the histogram of every training row. Its counts are the same for every tree, so
    * the first root's are kept and later roots start from them and add gradients and hessians only.

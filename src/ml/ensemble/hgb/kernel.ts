@@ -24,6 +24,7 @@ export interface KernelExports {
   squaredGradients(raw: number, y: number, w: number, n: number, gh: number): void;
   logisticGradients(raw: number, y: number, w: number, n: number, gh: number): void;
   softmaxGradients(raw: number, y: number, w: number, n: number, K: number, gh: number, stride: number, prob: number): void;
+  iota(out: number, n: number): void;
   addLeafValue(raw: number, rows: number, start: number, end: number, K: number, k: number, value: number): void;
 }
 

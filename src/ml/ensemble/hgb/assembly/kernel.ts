@@ -360,6 +360,11 @@ export function softmaxGradients(raw: usize, y: usize, w: usize, n: u32, K: u32,
   }
 }
 
+/** out[i] = i for n u32: a tree's root positions. */
+export function iota(out: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) store<u32>(out + (<usize>i << 2), i);
+}
+
 /** raw[rows[q] * K + k] += value for q in [start, end): a leaf's value added to its rows' predictions. */
 export function addLeafValue(raw: usize, rows: usize, start: u32, end: u32, K: u32, k: u32, value: f64): void {
   for (let q = start; q < end; q++) {
