@@ -237,6 +237,28 @@ test('addHistogram adds or subtracts, odd lengths too', () => {
   }
 });
 
+test("logisticGradients (two rows at a time, exp of its own) gives Math.exp's float32 gradients, extremes included", () => {
+  const rng = new Random(12);
+  const extremes = [-1000, 1000, -708, 708, -709, 709, 0, -0, 745, -745, 1e-300, -1e-300, 30, -30, 36.7, -36.7, 1e308, -1e308];
+  const n = 20001; // odd: the last row alone
+  const raw = memory.f64(n);
+  const y = memory.f64(n);
+  const w = memory.f64(n);
+  for (let i = 0; i < n; i++) {
+    raw.view[i] = i < extremes.length ? extremes[i] : (rng.random() - 0.5) * (i % 3 === 0 ? 80 : 10);
+    y.view[i] = rng.int(2);
+    w.view[i] = i % 7 === 0 ? 2.5 : 1;
+  }
+  const gh = memory.f32(2 * n);
+  memory.kernel.logisticGradients(raw.ptr, y.ptr, w.ptr, n, gh.ptr);
+  const mismatches: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = 1 / (1 + Math.exp(-raw.view[i]));
+    if (gh.view[2 * i] !== Math.fround(w.view[i] * (p - y.view[i])) || gh.view[2 * i + 1] !== Math.fround(w.view[i] * p * (1 - p))) mismatches.push(raw.view[i]);
+  }
+  expect(mismatches).toEqual([]);
+});
+
 test('gradients of the log losses and leaf updates', () => {
   const n = 5;
   const raw = memory.f64(n * 3);
