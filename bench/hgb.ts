@@ -8,7 +8,7 @@
  * iterations, 31 leaves, learning rate 0.1, early stopping off, fitted on the first two thirds of
  * the rows and scored (accuracy) on the last third, after a warm-up fit of the same model on up to
  * 20,000 rows. Ours runs in this process with T threads (setFitThreads: binning, histograms over
- * feature blocks, partitions and split search shared with helper threads), then scikit-learn 1.2
+ * feature or row blocks, partitions and split search shared with helper threads), then scikit-learn 1.2
  * (OMP_NUM_THREADS=T) and XGBoost 1.7 hist (lossguide, n_jobs=T) in the same run, R times in turn
  * (ours, then both references). Prints each side's fit of median wall time: its wall seconds, CPU
  * seconds (all threads), accuracy, and the wall-time ratios reference / ours (above 1: ours
