@@ -6,8 +6,8 @@
  * row chunks, histograms in feature blocks (each thread fills its features' bins of the one
  * histogram: nothing to merge, where row chunks cost a per-thread histogram to clear and add up)
  * except those from row-major codes, in two row blocks (a feature block would still cost each
- * thread every row's cache line), split search in two halves of the bins, partitions of large nodes in two halves of the rows, and
- * binning (binColumns) every other feature. A job no helper has taken when the fitting thread waits
+ * thread every row's cache line), split search in two halves of the bins, partitions of large
+ * nodes in two halves of the rows, and binning (binColumns) every other feature. A job no helper has taken when the fitting thread waits
  * runs on the fitting thread (runJob), with the same result.
  *
  * Layout: bin codes column-major over the n training rows (codes[f * n + i]), and for large data
@@ -303,20 +303,20 @@ export class FitKernel {
       // Two row blocks, the second into a histogram of its own (a helper's, or this thread's when
       // none is free) added to the first: on any number of threads, so that sums round the same.
       const mid = (start + end) >>> 1;
-      if (this.parts(true) > 1) {
-        const team = this.helpers(1);
-        const second = this.helperData[0].hist;
+      const team = this.parts(true) > 1 ? this.helpers(1) : null;
+      let second: number;
+      if (team !== null) {
+        second = this.helperData[0].hist;
         team.start(0, [Job.Histogram, k, mid, end, rows, c, second / 8, 0, nF, buf, 1]);
-        runHistogram(kernel, this.arrays, k, rows, start, mid, hist.ptr, counts, 0, nF, buf);
-        team.wait(this.runHere);
-        kernel.addHistogram(hist.ptr, second, this.histLength, 1);
       } else {
-        const second = (this.blockHistogram ??= this.allocate());
-        second.view.fill(0);
-        runHistogram(kernel, this.arrays, k, rows, mid, end, second.ptr, counts, 0, nF, buf);
-        runHistogram(kernel, this.arrays, k, rows, start, mid, hist.ptr, counts, 0, nF, buf);
-        kernel.addHistogram(hist.ptr, second.ptr, this.histLength, 1);
+        const own = (this.blockHistogram ??= this.allocate());
+        own.view.fill(0);
+        second = own.ptr;
+        runHistogram(kernel, this.arrays, k, rows, mid, end, second, counts, 0, nF, buf);
       }
+      runHistogram(kernel, this.arrays, k, rows, start, mid, hist.ptr, counts, 0, nF, buf);
+      team?.wait(this.runHere);
+      kernel.addHistogram(hist.ptr, second, this.histLength, 1);
       return;
     }
     const parts = Math.min(nF, this.parts(this.histogramShared(end - start)));

@@ -317,18 +317,18 @@ export function binValues(x: usize, n: u32, t: usize, nT: u32, out: usize): void
   }
   for (; i < n; i++) {
     const v = load<f64>(x + (<usize>i << 3));
-    let code: u32 = 0;
-    if (nT > 0) {
-      let base: usize = t;
-      let len = nT;
-      while (len > 1) {
-        const half = len >> 1;
-        base = select<usize>(base + (<usize>half << 3), base, load<f64>(base + (<usize>half << 3)) < v);
-        len -= half;
-      }
-      code = <u32>((base - t) >> 3) + <u32>(load<f64>(base) < v);
+    if (nT == 0) {
+      store<u8>(out + i, select<u32>(1, 0, v != v));
+      continue;
     }
-    store<u8>(out + i, select<u32>(nT + 1, code, v != v));
+    let base: usize = t;
+    let len = nT;
+    while (len > 1) {
+      const half = len >> 1;
+      base = select<usize>(base + (<usize>half << 3), base, load<f64>(base + (<usize>half << 3)) < v);
+      len -= half;
+    }
+    store<u8>(out + i, codeOf(base, t, v, nT));
   }
 }
 
